@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './logger.js';
+export * from './rng.js';
+export * from './hash.js';
+export * from './frame.js';
