@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './rng.js';
 export * from './hash.js';
 export * from './frame.js';
+export * from './clinical-ranges.js';

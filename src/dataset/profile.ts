@@ -1,0 +1,315 @@
+/**
+ * Dataset profiling in DuckDB: per-column statistics, histograms, top categories, duplicate rows, a
+ * correlation matrix, and the warnings a clinical data scientist wants first (constant and ID-like
+ * columns, a leakage suspect that nearly determines the target, high missingness, clinically
+ * implausible values, mixed units). A handful of table scans, whatever the column count.
+ */
+import { type ClinicalRange, clinicalRangeFor } from '../core/index.js';
+import { type ColumnSchema, type DatasetVersion, type DuckStore, ident } from '../store/index.js';
+
+export interface ColumnProfile {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: ColumnSchema['kind'];
+  readonly role: string | null;
+  readonly count: number;
+  readonly missing: number;
+  readonly missingShare: number;
+  readonly distinct: number;
+  readonly min: number | string | null;
+  readonly max: number | string | null;
+  readonly mean: number | null;
+  readonly sd: number | null;
+  readonly quantiles: { p5: number; p25: number; p50: number; p75: number; p95: number } | null;
+  readonly top: { value: string; count: number }[];
+  readonly histogram: { edges: number[]; counts: number[] } | null;
+  readonly clinical: { measure: string; unit: string; min: number; max: number; outOfRange: number } | null;
+}
+
+export type WarningKind =
+  | 'constant'
+  | 'id_like'
+  | 'leakage_suspect'
+  | 'high_missingness'
+  | 'implausible_values'
+  | 'mixed_units'
+  | 'duplicate_rows'
+  | 'high_correlation';
+
+export interface ProfileWarning {
+  readonly kind: WarningKind;
+  readonly column: string | null;
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly message: string;
+}
+
+export interface DatasetProfile {
+  readonly dataset: string;
+  readonly version: string;
+  readonly rows: number;
+  readonly duplicateRows: number;
+  readonly columns: ColumnProfile[];
+  readonly correlations: { columns: string[]; matrix: (number | null)[][] };
+  readonly warnings: ProfileWarning[];
+}
+
+export interface ProfileOptions {
+  readonly bins?: number;
+  readonly topK?: number;
+  /** Missing share above which a column is flagged (default 0.3). */
+  readonly missingThreshold?: number;
+  /** |r| at or above which a pair is flagged (default 0.95). */
+  readonly correlationThreshold?: number;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+  const bins = opts.bins ?? 20;
+  const topK = opts.topK ?? 10;
+  const t = ident(v.table);
+  const cols = v.columns;
+  const n = v.rows;
+
+  // 1. one scan: counts, distincts, moments, quantiles
+  const aggs: string[] = [];
+  cols.forEach((c, j) => {
+    const id = ident(c.name);
+    aggs.push(`count(${id}) AS n${j}`, `count(DISTINCT ${id}) AS d${j}`);
+    if (c.kind === 'numeric') {
+      const x = c.type === 'BOOLEAN' ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS DOUBLE)`;
+      aggs.push(
+        `min(${x}) AS lo${j}`,
+        `max(${x}) AS hi${j}`,
+        `avg(${x}) AS m${j}`,
+        `stddev_samp(${x}) AS s${j}`,
+        `quantile_cont(${x}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${j}`,
+      );
+    } else if (c.kind === 'datetime') {
+      aggs.push(`CAST(min(${id}) AS VARCHAR) AS lo${j}`, `CAST(max(${id}) AS VARCHAR) AS hi${j}`);
+    } else {
+      aggs.push(`min(${id}) AS lo${j}`, `max(${id}) AS hi${j}`);
+    }
+  });
+  const [stats] = await db.all<Record<string, unknown>>(`SELECT ${aggs.join(', ')} FROM ${t}`);
+
+  // 2. one scan: histograms of numeric columns + out-of-range counts against clinical ranges
+  const numericIdx = cols.map((c, j) => (c.kind === 'numeric' && num(stats[`lo${j}`]) !== null ? j : -1)).filter((j) => j >= 0);
+  const ranges = new Map<number, ClinicalRange>();
+  for (const j of numericIdx) {
+    const r = clinicalRangeFor(cols[j].name);
+    if (r && cols[j].type !== 'BOOLEAN') ranges.set(j, r);
+  }
+  const hAggs: string[] = [];
+  for (const j of numericIdx) {
+    const lo = num(stats[`lo${j}`])!;
+    const hi = num(stats[`hi${j}`])!;
+    const x = `CAST(${ident(cols[j].name)} AS DOUBLE)`;
+    const w = hi > lo ? (hi - lo) / bins : 1;
+    hAggs.push(`histogram(LEAST(CAST(floor((${x} - ${lo}) / ${w}) AS INTEGER), ${bins - 1})) AS h${j}`);
+    const r = ranges.get(j);
+    if (r) {
+      hAggs.push(`count(*) FILTER (WHERE ${x} < ${r.min} OR ${x} > ${r.max}) AS oor${j}`);
+      if (r.altUnit) hAggs.push(`count(*) FILTER (WHERE (${x} < ${r.min} OR ${x} > ${r.max}) AND ${x} BETWEEN ${r.altUnit.min} AND ${r.altUnit.max}) AS alt${j}`);
+    }
+  }
+  const [hist] = hAggs.length ? await db.all<Record<string, unknown>>(`SELECT ${hAggs.join(', ')} FROM ${t}`) : [{}];
+
+  // 3. top categories (one small GROUP BY per categorical column)
+  const tops = new Map<number, { value: string; count: number }[]>();
+  for (let j = 0; j < cols.length; j++) {
+    if (cols[j].kind !== 'categorical') continue;
+    const id = ident(cols[j].name);
+    const rows = await db.all<{ v: string; c: number }>(
+      `SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS c FROM ${t} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
+    );
+    tops.set(j, rows.map((r) => ({ value: r.v, count: Number(r.c) })));
+  }
+
+  // 4. duplicate rows
+  const [{ d }] = await db.all<{ d: number }>(`SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`);
+  const duplicateRows = Number(d);
+
+  // 5. correlation matrix of numeric (non-constant) columns, one scan
+  const corrIdx = numericIdx.filter((j) => Number(stats[`d${j}`]) > 1);
+  const corrNames = corrIdx.map((j) => cols[j].name);
+  const matrix: (number | null)[][] = corrIdx.map(() => corrIdx.map(() => null));
+  if (corrIdx.length > 1) {
+    const pairs: string[] = [];
+    for (let a = 0; a < corrIdx.length; a++) {
+      for (let b = a + 1; b < corrIdx.length; b++) {
+        pairs.push(`corr(CAST(${ident(corrNames[a])} AS DOUBLE), CAST(${ident(corrNames[b])} AS DOUBLE)) AS "r${a}_${b}"`);
+      }
+    }
+    const [r] = await db.all<Record<string, unknown>>(`SELECT ${pairs.join(', ')} FROM ${t}`);
+    for (let a = 0; a < corrIdx.length; a++) {
+      matrix[a][a] = 1;
+      for (let b = a + 1; b < corrIdx.length; b++) {
+        const val = num(r[`r${a}_${b}`]);
+        const clean = val === null || Number.isNaN(val) ? null : val;
+        matrix[a][b] = clean;
+        matrix[b][a] = clean;
+      }
+    }
+  } else if (corrIdx.length === 1) matrix[0][0] = 1;
+
+  const columns: ColumnProfile[] = cols.map((c, j) => {
+    const count = Number(stats[`n${j}`]);
+    const missing = n - count;
+    const isNum = c.kind === 'numeric';
+    const q = isNum ? (stats[`q${j}`] as number[] | null) : null;
+    const h = hist[`h${j}`] as Record<string, number> | Map<number, number> | undefined;
+    let histogram: ColumnProfile['histogram'] = null;
+    if (isNum && h && numericIdx.includes(j)) {
+      const lo = num(stats[`lo${j}`])!;
+      const hi = num(stats[`hi${j}`])!;
+      const w = hi > lo ? (hi - lo) / bins : 1;
+      const nb = hi > lo ? bins : 1;
+      const counts = new Array(nb).fill(0);
+      const entries = h instanceof Map ? [...h.entries()] : Object.entries(h);
+      for (const [k, cnt] of entries) {
+        if (k === null || k === 'null') continue;
+        const idx = Math.min(Math.max(Number(k), 0), nb - 1);
+        counts[idx] += Number(cnt);
+      }
+      histogram = { edges: Array.from({ length: nb + 1 }, (_, i) => lo + i * w), counts };
+    }
+    const r = ranges.get(j);
+    return {
+      name: c.name,
+      type: c.type,
+      kind: c.kind,
+      role: v.roles[c.name] ?? null,
+      count,
+      missing,
+      missingShare: n ? missing / n : 0,
+      distinct: Number(stats[`d${j}`]),
+      min: isNum ? num(stats[`lo${j}`]) : ((stats[`lo${j}`] as string | null) ?? null),
+      max: isNum ? num(stats[`hi${j}`]) : ((stats[`hi${j}`] as string | null) ?? null),
+      mean: isNum ? num(stats[`m${j}`]) : null,
+      sd: isNum ? num(stats[`s${j}`]) : null,
+      quantiles: q ? { p5: q[0], p25: q[1], p50: q[2], p75: q[3], p95: q[4] } : null,
+      top: tops.get(j) ?? [],
+      histogram,
+      clinical: r ? { measure: r.label, unit: r.unit, min: r.min, max: r.max, outOfRange: Number(hist[`oor${j}`] ?? 0) } : null,
+    };
+  });
+
+  const warnings = await buildWarnings(db, v, columns, duplicateRows, { names: corrNames, matrix }, hist, ranges, opts);
+  return { dataset: v.name, version: v.version, rows: n, duplicateRows, columns, correlations: { columns: corrNames, matrix }, warnings };
+}
+
+async function buildWarnings(
+  db: DuckStore,
+  v: DatasetVersion,
+  columns: ColumnProfile[],
+  duplicateRows: number,
+  corr: { names: string[]; matrix: (number | null)[][] },
+  hist: Record<string, unknown>,
+  ranges: Map<number, ClinicalRange>,
+  opts: ProfileOptions,
+): Promise<ProfileWarning[]> {
+  const w: ProfileWarning[] = [];
+  const n = v.rows;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (duplicateRows > 0) {
+    w.push({ kind: 'duplicate_rows', column: null, severity: 'warning', message: `${duplicateRows} rows (${pct(duplicateRows / n)}) duplicate an earlier row exactly.` });
+  }
+  const target = Object.entries(v.roles).find(([, r]) => r === 'target')?.[0] ?? null;
+  columns.forEach((c, j) => {
+    if (c.distinct <= 1) {
+      w.push({ kind: 'constant', column: c.name, severity: 'warning', message: `'${c.name}' has ${c.distinct === 0 ? 'no values' : 'a single value'}: it carries no information.` });
+    }
+    const idByName = /(^|_)(id|mrn|uuid|guid|ssn|patient_?id|record_?id|encounter_?id)$/i.test(c.name);
+    const allDistinct = c.count > 20 && c.distinct === c.count && (c.kind === 'categorical' || c.type.includes('INT'));
+    if ((idByName && c.distinct > 0.9 * c.count) || allDistinct) {
+      w.push({ kind: 'id_like', column: c.name, severity: 'info', message: `'${c.name}' looks like an identifier (${c.distinct} distinct of ${c.count}); give it the id role, do not use it as a feature.` });
+    }
+    const threshold = opts.missingThreshold ?? 0.3;
+    if (c.missingShare > threshold) {
+      w.push({ kind: 'high_missingness', column: c.name, severity: c.missingShare > 0.8 ? 'critical' : 'warning', message: `'${c.name}' is missing in ${pct(c.missingShare)} of rows.` });
+    }
+    const r = ranges.get(j);
+    if (r && c.clinical && c.clinical.outOfRange > 0) {
+      const alt = Number(hist[`alt${j}`] ?? 0);
+      const nonAlt = c.clinical.outOfRange - alt;
+      if (r.altUnit && alt > 0 && alt >= 0.01 * c.count) {
+        w.push({
+          kind: 'mixed_units',
+          column: c.name,
+          severity: 'warning',
+          message: `'${c.name}': ${alt} values (${pct(alt / c.count)}) fit ${r.label} in ${r.altUnit.unit} rather than ${r.unit}: mixed units suspected.`,
+        });
+      }
+      const implausible = r.altUnit && alt >= 0.01 * c.count ? nonAlt : c.clinical.outOfRange;
+      if (implausible > 0) {
+        w.push({
+          kind: 'implausible_values',
+          column: c.name,
+          severity: 'warning',
+          message: `'${c.name}': ${implausible} values outside the plausible range of ${r.label} (${r.min}–${r.max} ${r.unit}).`,
+        });
+      }
+    }
+  });
+  // unit columns with more than one unit
+  for (const c of columns) {
+    if (c.kind === 'categorical' && /(^|_)units?$/i.test(c.name) && c.distinct > 1) {
+      w.push({
+        kind: 'mixed_units',
+        column: c.name,
+        severity: 'warning',
+        message: `'${c.name}' holds ${c.distinct} different units (${c.top.map((t) => t.value).join(', ')}): harmonise before modelling.`,
+      });
+    }
+  }
+  // highly correlated pairs
+  const cthr = opts.correlationThreshold ?? 0.95;
+  for (let a = 0; a < corr.names.length; a++) {
+    for (let b = a + 1; b < corr.names.length; b++) {
+      const r = corr.matrix[a][b];
+      if (r !== null && Math.abs(r) >= cthr && corr.names[a] !== target && corr.names[b] !== target) {
+        w.push({ kind: 'high_correlation', column: corr.names[a], severity: 'info', message: `'${corr.names[a]}' and '${corr.names[b]}' are almost collinear (r = ${r.toFixed(3)}).` });
+      }
+    }
+  }
+  if (target) w.push(...(await leakageWarnings(db, v, columns, target)));
+  return w;
+}
+
+/**
+ * A column that nearly determines the target is a leakage suspect (e.g. a discharge code recorded
+ * after the outcome). Measured as the share of rows whose target equals the majority target within
+ * the column's value (or its decile, for numeric columns), compared with the overall majority share.
+ */
+async function leakageWarnings(db: DuckStore, v: DatasetVersion, columns: ColumnProfile[], target: string): Promise<ProfileWarning[]> {
+  const out: ProfileWarning[] = [];
+  const tgt = columns.find((c) => c.name === target);
+  if (!tgt || tgt.distinct < 2 || tgt.distinct > 20) return out;
+  const t = ident(v.table);
+  const ti = ident(target);
+  const [{ base }] = await db.all<{ base: number }>(`SELECT max(c) / sum(c) AS base FROM (SELECT count(*) AS c FROM ${t} WHERE ${ti} IS NOT NULL GROUP BY ${ti})`);
+  for (const c of columns) {
+    if (c.name === target || c.role === 'id' || c.distinct < 2) continue;
+    if (c.kind === 'categorical' && c.distinct > Math.max(50, 0.05 * v.rows)) continue;
+    const ci = ident(c.name);
+    const key = c.kind === 'numeric' && c.distinct > 20 ? `ntile(20) OVER (ORDER BY ${ci})` : `CAST(${ci} AS VARCHAR)`;
+    const [{ purity, covered }] = await db.all<{ purity: number; covered: number }>(
+      `WITH k AS (SELECT ${key} AS k, ${ti} AS y FROM ${t} WHERE ${ci} IS NOT NULL AND ${ti} IS NOT NULL),
+            g AS (SELECT k, y, count(*) AS c FROM k GROUP BY k, y),
+            m AS (SELECT k, max(c) AS mx, sum(c) AS tot FROM g GROUP BY k)
+       SELECT sum(mx) / sum(tot) AS purity, sum(tot) AS covered FROM m`,
+    );
+    const p = Number(purity);
+    if (Number(covered) >= 20 && p >= 0.98 && p - Number(base) >= 0.1) {
+      out.push({
+        kind: 'leakage_suspect',
+        column: c.name,
+        severity: 'critical',
+        message: `'${c.name}' nearly determines the target '${target}' (${(100 * p).toFixed(1)}% of rows predictable from it alone, vs ${(100 * Number(base)).toFixed(1)}% by majority): check it is known before the outcome.`,
+      });
+    }
+  }
+  return out;
+}
+

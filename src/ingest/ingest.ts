@@ -1,0 +1,244 @@
+/**
+ * Files → immutable dataset versions in DuckDB. CSV/TSV, Parquet, JSON (array) and NDJSON.
+ *
+ * A version is identified by a content hash of the source bytes plus the options that shaped the
+ * table, so re-ingesting the same bytes the same way is a no-op that says so. The table and its
+ * catalog row are written in one DuckDB transaction: a failed ingest leaves nothing behind.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { type ColumnRole, COLUMN_ROLES, createError, sha256Stream, sha256Hex } from '../core/index.js';
+import {
+  type DatasetVersion,
+  type DuckStore,
+  describeTable,
+  findByHash,
+  firstLine,
+  getVersion,
+  ident,
+  insertVersion,
+  literal,
+  refreshViews,
+  tableNameFor,
+  versionIdFor,
+} from '../store/index.js';
+import { setRoles } from './roles.js';
+import { detectDelimiter, diagnoseDelimited, headLines, looksLikeHeader, splitLine } from './csv-diagnose.js';
+
+export type IngestFormat = 'csv' | 'tsv' | 'parquet' | 'json' | 'ndjson';
+export const INGEST_FORMATS: readonly IngestFormat[] = ['csv', 'tsv', 'parquet', 'json', 'ndjson'];
+
+/** DuckDB types a column may be forced to with an override. */
+export const OVERRIDE_TYPES = ['DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;
+
+export interface IngestOptions {
+  readonly name: string;
+  /** Default: from the file extension. */
+  readonly format?: IngestFormat;
+  /** Delimited text: the field delimiter, or 'auto' to detect. Default ',' (CSV) or tab (TSV). */
+  readonly delimiter?: string;
+  /** Delimited text: whether the first line is a header; default detected. */
+  readonly header?: boolean;
+  /** Delimited text: tokens read as missing. */
+  readonly missingTokens?: readonly string[];
+  /** Per-column type overrides, e.g. `{ zip: 'VARCHAR' }`. */
+  readonly types?: Readonly<Record<string, string>>;
+  /** Column roles to record with the version. */
+  readonly roles?: Readonly<Record<string, ColumnRole>>;
+}
+
+export interface IngestResult {
+  readonly dataset: DatasetVersion;
+  /** True when these bytes were already ingested under this name with the same options. */
+  readonly unchanged: boolean;
+}
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+export function validateDatasetName(name: string): void {
+  if (!NAME_RE.test(name)) throw createError('AEGLE_INGEST_NAME', { name });
+}
+
+export function formatFromExtension(file: string): IngestFormat | undefined {
+  const ext = path.extname(file.toLowerCase().replace(/\.gz$/, '')).slice(1);
+  if (ext === 'csv' || ext === 'txt' || ext === 'data') return 'csv';
+  if (ext === 'tsv' || ext === 'tab') return 'tsv';
+  if (ext === 'parquet' || ext === 'pq') return 'parquet';
+  if (ext === 'json') return 'json';
+  if (ext === 'ndjson' || ext === 'jsonl') return 'ndjson';
+  return undefined;
+}
+
+async function hashFile(file: string, options: unknown): Promise<string> {
+  const h = sha256Stream();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
+  return sha256Hex(`${h.digest()}\n${JSON.stringify(options)}`);
+}
+
+interface ReaderPlan {
+  readonly sql: string;
+  readonly delimiter?: string;
+  readonly header?: boolean;
+}
+
+async function planReader(file: string, format: IngestFormat, opts: IngestOptions, missing: readonly string[], sampleAll: boolean): Promise<ReaderPlan> {
+  const f = literal(file);
+  if (format === 'parquet') return { sql: `read_parquet(${f})` };
+  if (format === 'json') return { sql: `read_json(${f}, format='array')` };
+  if (format === 'ndjson') return { sql: `read_json(${f}, format='newline_delimited')` };
+  const lines = await headLines(file, 20);
+  let delimiter = opts.delimiter ?? (format === 'tsv' ? '\t' : ',');
+  if (delimiter === 'auto') delimiter = detectDelimiter(lines);
+  if (delimiter === '\\t') delimiter = '\t';
+  if (delimiter.length !== 1) {
+    throw createError('AEGLE_INGEST_BAD_OPTION', { option: '--delimiter', reason: `must be one character or 'auto'. Got '${delimiter}'.` });
+  }
+  const nonEmpty = lines.filter((l) => l.length > 0);
+  const header =
+    opts.header ?? looksLikeHeader(splitLine(nonEmpty[0] ?? '', delimiter), nonEmpty[1] ? splitLine(nonEmpty[1], delimiter) : undefined, missing);
+  const parts = [
+    f,
+    `delim=${literal(delimiter)}`,
+    `quote='"'`,
+    `escape='"'`,
+    `header=${header}`,
+    'skip=0',
+    'strict_mode=true',
+    'null_padding=false',
+    `nullstr=[${missing.map(literal).join(', ')}]`,
+    // keep leading zeros of codes such as ZIP or MRN: a value that starts with 0 stays text
+    'auto_type_candidates=[\'BOOLEAN\', \'BIGINT\', \'DOUBLE\', \'DATE\', \'TIMESTAMP\', \'VARCHAR\']',
+  ];
+  if (sampleAll) parts.push('sample_size=-1');
+  if (opts.types && Object.keys(opts.types).length) {
+    parts.push(`types={${Object.entries(opts.types).map(([k, v]) => `${literal(k)}: ${literal(v)}`).join(', ')}}`);
+  }
+  return { sql: `read_csv(${parts.join(', ')})`, delimiter, header };
+}
+
+/** Turns a DuckDB read error into a coded error naming the file, line and column. */
+async function explainReadError(e: unknown, file: string, format: IngestFormat, plan: ReaderPlan): Promise<Error> {
+  const msg = e instanceof Error ? e.message : String(e);
+  const shown = path.basename(file);
+  if (format === 'csv' || format === 'tsv') {
+    const conv = /CSV Error on Line: (\d+)[\s\S]*?Original Line: ([^\n]*)[\s\S]*?Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(msg);
+    if (conv) {
+      return createError('AEGLE_INGEST_TYPE', { file: shown, line: Number(conv[1]), column: conv[3], value: conv[4].slice(0, 40), type: conv[5] });
+    }
+    const problem = await diagnoseDelimited(file, plan.delimiter ?? ',');
+    if (problem?.kind === 'encoding') return createError('AEGLE_INGEST_ENCODING', { file: shown, line: problem.line, offset: problem.offset });
+    if (problem?.kind === 'binary') return createError('AEGLE_INGEST_FORMAT', { file: shown, format: format.toUpperCase(), reason: `it contains binary data (a NUL byte on line ${problem.line})` });
+    if (problem?.kind === 'fields') {
+      return createError('AEGLE_INGEST_PARSE', {
+        file: shown,
+        line: problem.line,
+        reason: `expected ${problem.expected} fields (as in the first line), found ${problem.found}`,
+      });
+    }
+    if (problem?.kind === 'quote') return createError('AEGLE_INGEST_PARSE', { file: shown, line: problem.line, reason: 'unbalanced or misplaced double quote' });
+    const onLine = /CSV Error on Line: (\d+)/.exec(msg);
+    return createError('AEGLE_INGEST_PARSE', { file: shown, line: onLine ? Number(onLine[1]) : '?', reason: firstLine(e) }, { cause: e });
+  }
+  return createError('AEGLE_INGEST_FORMAT', { file: shown, format: format === 'ndjson' ? 'NDJSON' : format === 'json' ? 'JSON' : 'Parquet', reason: firstLine(e).replace(/^[A-Za-z ]+Error: /, '') }, { cause: e });
+}
+
+/**
+ * Ingests one file as a new version of dataset `opts.name`. Atomic; a no-op (reported as
+ * `unchanged`) when the same bytes were already ingested under that name with the same options.
+ */
+export async function ingestFile(db: DuckStore, file: string, opts: IngestOptions & { missingTokensDefault: readonly string[] }): Promise<IngestResult> {
+  validateDatasetName(opts.name);
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+  } catch {
+    throw createError('AEGLE_INGEST_FILE_NOT_FOUND', { file });
+  }
+  const shown = path.basename(file);
+  if (size === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'is empty (0 bytes)' });
+  const format = opts.format ?? formatFromExtension(file);
+  if (!format) {
+    throw createError('AEGLE_INGEST_BAD_OPTION', {
+      option: '--format',
+      reason: `cannot tell the format of '${shown}' from its extension; pass one of ${INGEST_FORMATS.join('|')}.`,
+    });
+  }
+  if (!INGEST_FORMATS.includes(format)) {
+    throw createError('AEGLE_INGEST_BAD_OPTION', { option: '--format', reason: `must be one of ${INGEST_FORMATS.join('|')}. Got '${format}'.` });
+  }
+  for (const [col, t] of Object.entries(opts.types ?? {})) {
+    if (!(OVERRIDE_TYPES as readonly string[]).includes(t.toUpperCase())) {
+      throw createError('AEGLE_INGEST_BAD_OPTION', { option: `--type ${col}=${t}`, reason: `the type must be one of ${OVERRIDE_TYPES.join('|')}.` });
+    }
+  }
+  for (const [col, role] of Object.entries(opts.roles ?? {})) {
+    if (!COLUMN_ROLES.includes(role)) {
+      throw createError('AEGLE_INGEST_BAD_OPTION', { option: `--role ${col}=${role}`, reason: `the role must be one of ${COLUMN_ROLES.join('|')}.` });
+    }
+  }
+  const missing = opts.missingTokens ?? opts.missingTokensDefault;
+  const shaping = { format, delimiter: opts.delimiter ?? null, header: opts.header ?? null, missing, types: opts.types ?? {} };
+  const contentHash = await hashFile(file, shaping);
+  const existing = await findByHash(db, opts.name, contentHash);
+  if (existing) {
+    if (opts.roles && Object.keys(opts.roles).length) {
+      // roles are metadata: allow setting them on an unchanged re-ingest
+      return { dataset: await setRoles(db, existing, opts.roles), unchanged: true };
+    }
+    return { dataset: existing, unchanged: true };
+  }
+
+  const version = versionIdFor(contentHash);
+  const table = tableNameFor(opts.name, version);
+  const createTable = async (sampleAll: boolean): Promise<ReaderPlan> => {
+    const plan = await planReader(file, format, opts, missing, sampleAll);
+    try {
+      await db.runRaw(`CREATE TABLE ${ident(table)} AS SELECT * FROM ${plan.sql}`);
+      return plan;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : '';
+      // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
+      if (!sampleAll && (format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
+        return createTable(true);
+      }
+      throw await explainReadError(e, file, format, plan);
+    }
+  };
+  await db.transaction(async () => {
+    const plan = await createTable(false);
+    const columns = await describeTable(db, table);
+    checkColumns(columns.map((c) => c.name), opts, shown);
+    const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(table)}`);
+    const rows = Number(n);
+    if (rows === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'has no data rows' });
+    await insertVersion(db, {
+      name: opts.name,
+      version,
+      contentHash,
+      table,
+      createdAt: new Date().toISOString(),
+      rows,
+      columns,
+      roles: { ...(opts.roles ?? {}) },
+      source: `file:${shown}`,
+      format,
+      parent: null,
+      meta: { bytes: size, delimiter: plan.delimiter ?? null, header: plan.header ?? null, missingTokens: missing, types: opts.types ?? {} },
+    });
+    await refreshViews(db);
+  });
+  return { dataset: await getVersion(db, opts.name, version), unchanged: false };
+}
+
+function checkColumns(columns: string[], opts: IngestOptions, file: string): void {
+  const known = new Set(columns);
+  for (const [what, obj] of [['--type', opts.types], ['--role', opts.roles]] as const) {
+    for (const col of Object.keys(obj ?? {})) {
+      if (!known.has(col)) {
+        throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', { column: col, where: ` (${what}) in '${file}'`, available: columns.join(', ') });
+      }
+    }
+  }
+}

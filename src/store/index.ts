@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './duck.js';
+export * from './catalog.js';
+export * from './home.js';
+export * from './views.js';
