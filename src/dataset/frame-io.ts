@@ -139,7 +139,7 @@ export async function writeFrameTable(db: DuckStore, table: string, frame: Frame
   const cols = frame.columns;
   await db.runRaw(`CREATE TEMP TABLE ${ident(stage)} (${['"__row" INTEGER', ...cols.map((c, j) => `"c${j}" ${c.kind === 'categorical' ? 'INTEGER' : 'DOUBLE'}`)].join(', ')})`);
   const types = [INTEGER, ...cols.map((c) => (c.kind === 'categorical' ? INTEGER : DOUBLE))];
-  const appender = await db.connection.createAppender(stage, 'temp');
+  const appender = await db.connection.createAppender(stage, 'main', 'temp');
   try {
     for (let start = 0; start < frame.nRows; start += CHUNK) {
       const rows = Math.min(CHUNK, frame.nRows - start);
@@ -169,7 +169,7 @@ export async function writeFrameTable(db: DuckStore, table: string, frame: Frame
     if (c.kind === 'categorical') {
       const dict = `${stage}_d${j}`;
       await db.runRaw(`CREATE TEMP TABLE ${ident(dict)} (code INTEGER, value VARCHAR)`);
-      const app = await db.connection.createAppender(dict, 'temp');
+      const app = await db.connection.createAppender(dict, 'main', 'temp');
       try {
         c.dictionary.forEach((value, code) => {
           app.appendInteger(code);

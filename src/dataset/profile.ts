@@ -158,15 +158,19 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
     const missing = n - count;
     const isNum = c.kind === 'numeric';
     const q = isNum ? (stats[`q${j}`] as number[] | null) : null;
-    const h = hist[`h${j}`] as Record<string, number> | Map<number, number> | undefined;
+    const h = hist[`h${j}`] as unknown;
     let histogram: ColumnProfile['histogram'] = null;
-    if (isNum && h && numericIdx.includes(j)) {
+    if (isNum && h && typeof h === 'object' && numericIdx.includes(j)) {
       const lo = num(stats[`lo${j}`])!;
       const hi = num(stats[`hi${j}`])!;
       const w = hi > lo ? (hi - lo) / bins : 1;
       const nb = hi > lo ? bins : 1;
       const counts = new Array(nb).fill(0);
-      const entries = h instanceof Map ? [...h.entries()] : Object.entries(h);
+      const entries: [unknown, unknown][] = Array.isArray(h)
+        ? (h as { key: unknown; value: unknown }[]).map((e) => [e.key, e.value])
+        : h instanceof Map
+          ? [...h.entries()]
+          : Object.entries(h);
       for (const [k, cnt] of entries) {
         if (k === null || k === 'null') continue;
         const idx = Math.min(Math.max(Number(k), 0), nb - 1);

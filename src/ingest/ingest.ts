@@ -6,6 +6,7 @@
  * catalog row are written in one DuckDB transaction: a failed ingest leaves nothing behind.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { type ColumnRole, COLUMN_ROLES, createError, sha256Stream, sha256Hex } from '../core/index.js';
 import {
@@ -192,43 +193,52 @@ export async function ingestFile(db: DuckStore, file: string, opts: IngestOption
 
   const version = versionIdFor(contentHash);
   const table = tableNameFor(opts.name, version);
-  const createTable = async (sampleAll: boolean): Promise<ReaderPlan> => {
+  await precheck(file, format, shown);
+  const attempt = async (sampleAll: boolean): Promise<void> => {
     const plan = await planReader(file, format, opts, missing, sampleAll);
-    try {
-      await db.runRaw(`CREATE TABLE ${ident(table)} AS SELECT * FROM ${plan.sql}`);
-      return plan;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : '';
-      // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
-      if (!sampleAll && (format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
-        return createTable(true);
+    await db.transaction(async () => {
+      try {
+        await db.runRaw(`CREATE TABLE ${ident(table)} AS SELECT * FROM ${plan.sql}`);
+      } catch (e) {
+        throw new ReadFailure(e, plan);
       }
-      throw await explainReadError(e, file, format, plan);
-    }
-  };
-  await db.transaction(async () => {
-    const plan = await createTable(false);
-    const columns = await describeTable(db, table);
-    checkColumns(columns.map((c) => c.name), opts, shown);
-    const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(table)}`);
-    const rows = Number(n);
-    if (rows === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'has no data rows' });
-    await insertVersion(db, {
-      name: opts.name,
-      version,
-      contentHash,
-      table,
-      createdAt: new Date().toISOString(),
-      rows,
-      columns,
-      roles: { ...(opts.roles ?? {}) },
-      source: `file:${shown}`,
-      format,
-      parent: null,
-      meta: { bytes: size, delimiter: plan.delimiter ?? null, header: plan.header ?? null, missingTokens: missing, types: opts.types ?? {} },
+      const columns = await describeTable(db, table);
+      checkColumns(columns.map((c) => c.name), opts, shown);
+      const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(table)}`);
+      const rows = Number(n);
+      if (rows === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'has no data rows' });
+      await insertVersion(db, {
+        name: opts.name,
+        version,
+        contentHash,
+        table,
+        createdAt: new Date().toISOString(),
+        rows,
+        columns,
+        roles: { ...(opts.roles ?? {}) },
+        source: `file:${shown}`,
+        format,
+        parent: null,
+        meta: { bytes: size, delimiter: plan.delimiter ?? null, header: plan.header ?? null, missingTokens: missing, types: opts.types ?? {} },
+      });
+      await refreshViews(db);
     });
-    await refreshViews(db);
-  });
+  };
+  try {
+    await attempt(false);
+  } catch (e) {
+    if (!(e instanceof ReadFailure)) throw e;
+    const msg = e.cause instanceof Error ? e.cause.message : '';
+    // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
+    if ((format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
+      try {
+        await attempt(true);
+      } catch (e2) {
+        if (!(e2 instanceof ReadFailure)) throw e2;
+        throw await explainReadError(e2.cause, file, format, e2.plan);
+      }
+    } else throw await explainReadError(e.cause, file, format, e.plan);
+  }
   return { dataset: await getVersion(db, opts.name, version), unchanged: false };
 }
 
@@ -240,5 +250,44 @@ function checkColumns(columns: string[], opts: IngestOptions, file: string): voi
         throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', { column: col, where: ` (${what}) in '${file}'`, available: columns.join(', ') });
       }
     }
+  }
+}
+
+/** A DuckDB error while reading the source, carried out of the transaction to be explained. */
+class ReadFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly plan: ReaderPlan,
+  ) {
+    super('read failed');
+  }
+}
+
+/** Cheap checks DuckDB's readers do not make: binary bytes in text, a truncated JSON document. */
+async function precheck(file: string, format: IngestFormat, shown: string): Promise<void> {
+  const fd = await open(file, 'r');
+  try {
+    const { size } = await fd.stat();
+    const head = Buffer.alloc(Math.min(size, 65536));
+    await fd.read(head, 0, head.length, 0);
+    if ((format === 'csv' || format === 'tsv' || format === 'json' || format === 'ndjson') && head.includes(0)) {
+      const line = head.subarray(0, head.indexOf(0)).toString('latin1').split('\n').length;
+      throw createError('AEGLE_INGEST_FORMAT', { file: shown, format: format.toUpperCase(), reason: `it contains binary data (a NUL byte on line ${line})` });
+    }
+    if (format === 'json') {
+      const tail = Buffer.alloc(Math.min(size, 4096));
+      await fd.read(tail, 0, tail.length, size - tail.length);
+      const first = head.toString('utf8').trimStart()[0];
+      const last = tail.toString('utf8').trimEnd().slice(-1);
+      if (first !== '[' || last !== ']') {
+        throw createError('AEGLE_INGEST_FORMAT', {
+          file: shown,
+          format: 'JSON',
+          reason: first !== '[' ? 'expected a JSON array of records (use --format ndjson for one record per line)' : 'the array is not closed (truncated file?)',
+        });
+      }
+    }
+  } finally {
+    await fd.close();
   }
 }

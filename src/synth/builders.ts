@@ -53,7 +53,7 @@ export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 export function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, lo), hi);
 }
 
 function pad(n: number, width: number): string {

@@ -12,12 +12,27 @@ import type { Baseline } from './patients.js';
 export const OBSERVATION_CODES = [
   { key: 'hba1c', loinc: '4548-4', unit: '%', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' },
   { key: 'glucose', loinc: '2345-7', unit: 'mg/dL', display: 'Glucose [Mass/volume] in Serum or Plasma' },
-  { key: 'glucoseMmol', loinc: '14749-6', unit: 'mmol/L', display: 'Glucose [Moles/volume] in Serum or Plasma' },
+  {
+    key: 'glucoseMmol',
+    loinc: '14749-6',
+    unit: 'mmol/L',
+    display: 'Glucose [Moles/volume] in Serum or Plasma',
+  },
   { key: 'bmi', loinc: '39156-5', unit: 'kg/m2', display: 'Body mass index (BMI) [Ratio]' },
   { key: 'sbp', loinc: '8480-6', unit: 'mm[Hg]', display: 'Systolic blood pressure' },
   { key: 'dbp', loinc: '8462-4', unit: 'mm[Hg]', display: 'Diastolic blood pressure' },
-  { key: 'totalChol', loinc: '2093-3', unit: 'mg/dL', display: 'Cholesterol [Mass/volume] in Serum or Plasma' },
-  { key: 'hdl', loinc: '2085-9', unit: 'mg/dL', display: 'Cholesterol in HDL [Mass/volume] in Serum or Plasma' },
+  {
+    key: 'totalChol',
+    loinc: '2093-3',
+    unit: 'mg/dL',
+    display: 'Cholesterol [Mass/volume] in Serum or Plasma',
+  },
+  {
+    key: 'hdl',
+    loinc: '2085-9',
+    unit: 'mg/dL',
+    display: 'Cholesterol in HDL [Mass/volume] in Serum or Plasma',
+  },
   { key: 'ldl', loinc: '13457-7', unit: 'mg/dL', display: 'Cholesterol in LDL [Mass/volume] by calculation' },
   { key: 'tg', loinc: '2571-8', unit: 'mg/dL', display: 'Triglyceride [Mass/volume] in Serum or Plasma' },
   { key: 'egfr', loinc: '33914-3', unit: 'mL/min/{1.73_m2}', display: 'eGFR (MDRD) per 1.73 m2' },
@@ -81,12 +96,19 @@ export function buildObservations(
         a1c = round1(clamp(a1c + rng.normal(0, 0.1), 4, 14));
       }
       push(i, day, 'hba1c', a1c);
-      const glu = first ? b.glucose[i] : round0(clamp(b.glucose[i] + 14 * (a1c - b.hba1c[i]) + rng.normal(0, 6), 55, 400));
+      const glu = first
+        ? b.glucose[i]
+        : round0(clamp(b.glucose[i] + 14 * (a1c - b.hba1c[i]) + rng.normal(0, 6), 55, 400));
       if (mmolSite[i]) {
         push(i, day, 'glucoseMmol', round1(glu / GLUCOSE_MG_PER_MMOL));
         mmolRows++;
       } else push(i, day, 'glucose', glu);
-      push(i, day, 'bmi', first ? b.bmi[i] : round1(clamp(b.bmi[i] + bmiDrift * years + rng.normal(0, 0.3), 14, 70)));
+      push(
+        i,
+        day,
+        'bmi',
+        first ? b.bmi[i] : round1(clamp(b.bmi[i] + bmiDrift * years + rng.normal(0, 0.3), 14, 70)),
+      );
       const sbp = first ? b.sbp[i] : round0(clamp(b.sbp[i] + rng.normal(0, 6), 80, 230));
       push(i, day, 'sbp', sbp);
       push(i, day, 'dbp', first ? b.dbp[i] : round0(clamp(b.dbp[i] + rng.normal(0, 4), 40, sbp - 10)));
@@ -100,7 +122,12 @@ export function buildObservations(
         push(i, day, 'hdl', hdl);
         push(i, day, 'ldl', first ? b.ldl[i] : Math.max(30, round0(tc - hdl - tg / 5)));
         push(i, day, 'tg', tg);
-        push(i, day, 'egfr', first ? b.egfr[i] : round0(clamp(b.egfr[i] - 1 * years + rng.normal(0, 4), 5, 150)));
+        push(
+          i,
+          day,
+          'egfr',
+          first ? b.egfr[i] : round0(clamp(b.egfr[i] - 1 * years + rng.normal(0, 4), 5, 150)),
+        );
       }
     }
   }

@@ -143,7 +143,13 @@ const RESTRICTED_ROWS: ReadonlyArray<readonly [string, string, string]> = [
 
 export const ZIP_PREFIXES: readonly ZipPrefix[] = [
   ...ZIP_ROWS.map(([prefix, city, state, weight]) => ({ prefix, city, state, weight, restricted: false })),
-  ...RESTRICTED_ROWS.map(([prefix, city, state]) => ({ prefix, city, state, weight: 0.25, restricted: true })),
+  ...RESTRICTED_ROWS.map(([prefix, city, state]) => ({
+    prefix,
+    city,
+    state,
+    weight: 0.25,
+    restricted: true,
+  })),
 ];
 
 /** The restricted prefixes, for tests and for the privacy stage's own checks. */
@@ -151,9 +157,42 @@ export const RESTRICTED_ZIP_PREFIXES: readonly string[] = RESTRICTED_ROWS.map((r
 
 /** Telephone area codes (used for phone numbers in notes). */
 export const AREA_CODES: readonly string[] = [
-  '212', '213', '214', '303', '305', '312', '313', '404', '415', '503', '602', '617', '615', '704', '713',
-  '720', '773', '206', '210', '215', '216', '317', '410', '414', '504', '612', '619', '702', '718', '307',
+  '212',
+  '213',
+  '214',
+  '303',
+  '305',
+  '312',
+  '313',
+  '404',
+  '415',
+  '503',
+  '602',
+  '617',
+  '615',
+  '704',
+  '713',
+  '720',
+  '773',
+  '206',
+  '210',
+  '215',
+  '216',
+  '317',
+  '410',
+  '414',
+  '504',
+  '612',
+  '619',
+  '702',
+  '718',
+  '307',
 ];
 
 /** Mail domains for e-mail addresses in notes (reserved example domains: nothing real is addressed). */
-export const MAIL_DOMAINS: readonly string[] = ['example.com', 'example.net', 'example.org', 'mail.example.com'];
+export const MAIL_DOMAINS: readonly string[] = [
+  'example.com',
+  'example.net',
+  'example.org',
+  'mail.example.com',
+];

@@ -8,7 +8,14 @@
 import type { Frame, Rng } from '../core/index.js';
 import { categoricalColumn, makeFrame } from '../core/index.js';
 import { DAY_MS, F64Builder, I32Builder, usDate } from './builders.js';
-import { AREA_CODES, LAST_NAMES, MAIL_DOMAINS, STREET_NAMES, STREET_SUFFIXES, ZIP_PREFIXES } from './names.js';
+import {
+  AREA_CODES,
+  LAST_NAMES,
+  MAIL_DOMAINS,
+  STREET_NAMES,
+  STREET_SUFFIXES,
+  ZIP_PREFIXES,
+} from './names.js';
 import { FIRST_NAMES, type Baseline } from './patients.js';
 import type { PhiRecord } from './types.js';
 
@@ -41,7 +48,8 @@ export function buildNotes(
   const smokingText = ['Current smoker, counseled on cessation.', 'Former smoker.', 'Never smoker.'];
   for (let i = 0; i < b.n; i++) {
     const id = ids[i];
-    const rec = (type: PhiRecord['type'], value: string) => phi.push({ patientId: id, type, value, table: 'notes' });
+    const rec = (type: PhiRecord['type'], value: string) =>
+      phi.push({ patientId: id, type, value, table: 'notes' });
     const first = FIRST_NAMES[b.firstName[i]];
     const last = LAST_NAMES[b.lastName[i]];
     const name = `${first} ${last}`;
@@ -60,7 +68,9 @@ export function buildNotes(
       rec('provider_name', provider);
       const opener = rng.int(3);
       if (opener === 0) {
-        parts.push(`${name} (MRN ${mrn}) was seen on ${dateText} by Dr. ${provider} for ${k === 0 ? 'an annual physical' : 'follow-up'}.`);
+        parts.push(
+          `${name} (MRN ${mrn}) was seen on ${dateText} by Dr. ${provider} for ${k === 0 ? 'an annual physical' : 'follow-up'}.`,
+        );
         rec('mrn', mrn);
       } else if (opener === 1) {
         const dob = usDate(b.birthDate[i]);
@@ -68,7 +78,9 @@ export function buildNotes(
         rec('birth_date', dob);
         rec('mrn', mrn);
       } else {
-        parts.push(`Visit ${dateText}: ${name}, ${b.age[i]}-year-old ${b.sex[i] === 0 ? 'woman' : 'man'}, seen by Dr. ${provider}.`);
+        parts.push(
+          `Visit ${dateText}: ${name}, ${b.age[i]}-year-old ${b.sex[i] === 0 ? 'woman' : 'man'}, seen by Dr. ${provider}.`,
+        );
       }
       let clinical = `BP ${b.sbp[i]}/${b.dbp[i]}, BMI ${b.bmi[i]}, A1c ${b.hba1c[i]}%. ${smokingText[b.smoking[i]]}`;
       if (rng.uniform() < 0.4) clinical += ` States "${QUOTES[rng.int(QUOTES.length)]}".`;
@@ -85,7 +97,8 @@ export function buildNotes(
         parts.push(`Best contact number ${phone}.`);
         rec('phone', phone);
       } else if (contact === 2) {
-        const email = `${first}.${last}${rng.int(100)}@${MAIL_DOMAINS[rng.int(MAIL_DOMAINS.length)]}`.toLowerCase();
+        const email =
+          `${first}.${last}${rng.int(100)}@${MAIL_DOMAINS[rng.int(MAIL_DOMAINS.length)]}`.toLowerCase();
         parts.push(`E-mail on file: ${email}, prefers portal messages.`);
         rec('email', email);
       }
@@ -109,7 +122,12 @@ export function buildNotes(
   for (let k = 0; k < nNotes; k++) noteIds[k] = `N${String(k + 1).padStart(width, '0')}`;
   const frame = makeFrame(
     [
-      { kind: 'categorical', name: 'note_id', codes: Int32Array.from({ length: nNotes }, (_, k) => k), dictionary: noteIds },
+      {
+        kind: 'categorical',
+        name: 'note_id',
+        codes: Int32Array.from({ length: nNotes }, (_, k) => k),
+        dictionary: noteIds,
+      },
       { kind: 'categorical', name: 'patient_id', codes: pid.finish(), dictionary: idDict },
       { kind: 'datetime', name: 'date', values: date.finish() },
       categoricalColumn('text', texts),

@@ -147,7 +147,9 @@ export function drawBaseline(n: number, rng: Rng): Baseline {
     const anniversary = Date.UTC(v.getUTCFullYear() - age, v.getUTCMonth(), Math.min(28, v.getUTCDate()));
     b.birthDate[i] = anniversary - rng.int(361) * DAY_MS;
     b.race[i] = rng.choiceIndex(RACE_WEIGHTS);
-    b.firstName[i] = female ? FEMALE_CODES[rng.int(FEMALE_CODES.length)] : MALE_CODES[rng.int(MALE_CODES.length)];
+    b.firstName[i] = female
+      ? FEMALE_CODES[rng.int(FEMALE_CODES.length)]
+      : MALE_CODES[rng.int(MALE_CODES.length)];
     b.lastName[i] = rng.int(LAST_NAMES.length);
     b.zipPrefix[i] = rng.choiceIndex(ZIP_WEIGHTS);
     b.zipSuffix[i] = rng.int(100);
@@ -173,21 +175,32 @@ export function drawBaseline(n: number, rng: Rng): Baseline {
     b.hba1c[i] = hba1c;
     b.glucose[i] = round0(clamp(14 + 14 * hba1c + 0.4 * (bmi - 27) + rng.normal(0, 8), 60, 300));
     const current = smoking === 0 ? 1 : 0;
-    const sbp = round0(clamp(108 + 0.5 * (age - 18) + 0.6 * (bmi - 27) + 3 * current + rng.normal(0, 13), 85, 220));
+    const sbp = round0(
+      clamp(108 + 0.5 * (age - 18) + 0.6 * (bmi - 27) + 3 * current + rng.normal(0, 13), 85, 220),
+    );
     b.sbp[i] = sbp;
-    b.dbp[i] = round0(clamp(25 + 0.4 * sbp + 0.2 * (bmi - 27) + rng.normal(0, 7), 45, Math.min(130, sbp - 15)));
+    b.dbp[i] = round0(
+      clamp(25 + 0.4 * sbp + 0.2 * (bmi - 27) + rng.normal(0, 7), 45, Math.min(130, sbp - 15)),
+    );
     b.heartRate[i] = round0(
       clamp(72 + 4 * current + (activity === 0 ? -5 : activity === 1 ? 2 : 0) + rng.normal(0, 9), 42, 130),
     );
     const tc = round0(clamp(175 + 0.6 * (age - 18) + rng.normal(0, 35), 110, 350));
     const hdl = round0(
       clamp(
-        50 + (female ? 10 : 0) - 0.5 * (bmi - 27) + (activity === 0 ? 4 : 0) - 4 * current + rng.normal(0, 11),
+        50 +
+          (female ? 10 : 0) -
+          0.5 * (bmi - 27) +
+          (activity === 0 ? 4 : 0) -
+          4 * current +
+          rng.normal(0, 11),
         20,
         110,
       ),
     );
-    const tg = round0(clamp(Math.exp(rng.normal(Math.log(115) + 0.02 * (bmi - 27) + 0.1 * current, 0.45)), 35, 1000));
+    const tg = round0(
+      clamp(Math.exp(rng.normal(Math.log(115) + 0.02 * (bmi - 27) + 0.1 * current, 0.45)), 35, 1000),
+    );
     b.totalChol[i] = tc;
     b.hdl[i] = hdl;
     b.triglycerides[i] = tg;

@@ -21,7 +21,13 @@ export interface DefectRates {
 }
 
 export type TableName = 'patients' | 'observations' | 'conditions' | 'vitals' | 'notes';
-export const TABLE_NAMES: readonly TableName[] = ['patients', 'observations', 'conditions', 'vitals', 'notes'];
+export const TABLE_NAMES: readonly TableName[] = [
+  'patients',
+  'observations',
+  'conditions',
+  'vitals',
+  'notes',
+];
 
 /** How a column is written to CSV and typed in DuckDB/Parquet. */
 export type SqlType = 'VARCHAR' | 'DOUBLE' | 'INTEGER' | 'DATE' | 'TIMESTAMP';

@@ -104,7 +104,10 @@ export interface Transformer {
   dropsRows(): boolean;
   fit(frame: Frame, opts?: FitOptions): FittedTransformer;
   /** Fits and transforms the training frame in one go (with the step's report). */
-  fitTransform(frame: Frame, opts?: FitOptions): { fitted: FittedTransformer; frame: Frame; report: StepReport };
+  fitTransform(
+    frame: Frame,
+    opts?: FitOptions,
+  ): { fitted: FittedTransformer; frame: Frame; report: StepReport };
 }
 
 export interface FittedTransformer {
@@ -120,7 +123,17 @@ export function schemaOf(frame: Frame): ColumnInfo[] {
 }
 
 export function emptyReport(step: string, kind: string, rowsIn: number): StepReport {
-  return { step, kind, rowsIn, rowsOut: rowsIn, columns: {}, added: [], removed: [], dropped: [], errors: [] };
+  return {
+    step,
+    kind,
+    rowsIn,
+    rowsOut: rowsIn,
+    columns: {},
+    added: [],
+    removed: [],
+    dropped: [],
+    errors: [],
+  };
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
@@ -169,11 +182,16 @@ export function requireColumn(frame: Frame, name: string, owner: string): Column
 }
 
 /** Replaces/adds columns of a frame, keeping order; new columns go at the end. */
-export function withColumns(frame: Frame, replace: ReadonlyMap<string, Column>, append: readonly Column[] = []): Frame {
+export function withColumns(
+  frame: Frame,
+  replace: ReadonlyMap<string, Column>,
+  append: readonly Column[] = [],
+): Frame {
   const cols = frame.columns.map((c) => replace.get(c.name) ?? c);
   const names = new Set(cols.map((c) => c.name));
   for (const c of append) {
-    if (names.has(c.name)) throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'transform', column: c.name });
+    if (names.has(c.name))
+      throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'transform', column: c.name });
     names.add(c.name);
   }
   return { nRows: frame.nRows, columns: [...cols, ...append], roles: frame.roles };
@@ -184,7 +202,8 @@ export function encodeNumbers(xs: ArrayLike<number>): Array<number | string> {
   return Array.from(xs, (x) => (Number.isFinite(x) ? x : String(x)));
 }
 export function decodeNumbers(xs: unknown, what: string): number[] {
-  if (!Array.isArray(xs)) throw createError('AEGLE_TRANSFORM_BAD_STATE', { reason: `${what} is not an array` });
+  if (!Array.isArray(xs))
+    throw createError('AEGLE_TRANSFORM_BAD_STATE', { reason: `${what} is not an array` });
   return xs.map((x) => (typeof x === 'number' ? x : Number(x)));
 }
 
@@ -222,7 +241,12 @@ export abstract class BaseTransformer<P> implements Transformer {
   }
 
   protected abstract planResolved(p: P, schema: readonly ColumnInfo[], path?: string): ColumnInfo[];
-  protected abstract fitResolved(p: P, frame: Frame, columns: readonly ColumnInfo[], opts: FitOptions): FittedTransformer;
+  protected abstract fitResolved(
+    p: P,
+    frame: Frame,
+    columns: readonly ColumnInfo[],
+    opts: FitOptions,
+  ): FittedTransformer;
 
   /** Columns this step reads, resolved against the frame (subclasses with a selector override). */
   protected abstract inputColumns(p: P, schema: readonly ColumnInfo[], path?: string): ColumnInfo[];
@@ -235,7 +259,10 @@ export abstract class BaseTransformer<P> implements Transformer {
     return this.fitResolved(p, frame, this.inputColumns(p, schema, opts.path), opts);
   }
 
-  fitTransform(frame: Frame, opts: FitOptions = {}): { fitted: FittedTransformer; frame: Frame; report: StepReport } {
+  fitTransform(
+    frame: Frame,
+    opts: FitOptions = {},
+  ): { fitted: FittedTransformer; frame: Frame; report: StepReport } {
     const fitted = this.fit(frame, opts);
     const r = fitted.transformWithReport(frame, { mode: opts.mode ?? 'clean' });
     return { fitted, frame: r.frame, report: r.report };
@@ -260,7 +287,13 @@ export abstract class BaseFitted<P> implements FittedTransformer {
 
   toJSON(): FittedJSON {
     return JSON.parse(
-      JSON.stringify({ format: 'aegle.transform', version: FITTED_FORMAT_VERSION, kind: this.kind, params: this.params, state: this.state() }),
+      JSON.stringify({
+        format: 'aegle.transform',
+        version: FITTED_FORMAT_VERSION,
+        kind: this.kind,
+        params: this.params,
+        state: this.state(),
+      }),
     );
   }
 }

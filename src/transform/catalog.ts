@@ -36,7 +36,11 @@ export function transformerSchemas(): Record<string, ParamSchema> {
 }
 
 /** A transformer of a built-in kind. Params are validated now (with `path` in messages) and again at fit. */
-export function createTransformer(kind: string, params: Record<string, unknown> = {}, path?: string): Transformer {
+export function createTransformer(
+  kind: string,
+  params: Record<string, unknown> = {},
+  path?: string,
+): Transformer {
   const C = TRANSFORMER_KINDS[kind];
   if (!C) {
     throw createError('AEGLE_TRANSFORM_UNKNOWN_KIND', {

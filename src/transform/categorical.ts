@@ -6,7 +6,10 @@ import type { CategoricalColumn } from '../core/index.js';
  * `value`, adding `value` to the dictionary (kept sorted) if needed. Also returns how many
  * values changed.
  */
-export function fillCategorical(col: CategoricalColumn, value: string): { column: CategoricalColumn; filled: number } {
+export function fillCategorical(
+  col: CategoricalColumn,
+  value: string,
+): { column: CategoricalColumn; filled: number } {
   let dict = col.dictionary;
   let remap: Int32Array | null = null;
   let target = dict.indexOf(value);

@@ -34,13 +34,21 @@ export interface CleaningResult {
  * Validates the spec (and every column it names, through every step) before any work, then fits
  * and applies it in `clean` mode.
  */
-export function applyCleaning(frame: Frame, spec: string | unknown | Pipeline, opts: { signal?: AbortSignal } = {}): CleaningResult {
+export function applyCleaning(
+  frame: Frame,
+  spec: string | unknown | Pipeline,
+  opts: { signal?: AbortSignal } = {},
+): CleaningResult {
   const pipeline = spec instanceof Pipeline ? spec : pipelineFromSpec(spec);
   const r = pipeline.fitTransform(frame, { mode: 'clean', signal: opts.signal });
   return { frame: r.frame, fitted: r.fitted, report: buildCleaningReport(r.pipelineReport) };
 }
 
-export function buildCleaningReport(r: { rowsIn: number; rowsOut: number; steps: StepReport[] }): CleaningReport {
+export function buildCleaningReport(r: {
+  rowsIn: number;
+  rowsOut: number;
+  steps: StepReport[];
+}): CleaningReport {
   const dropped: Array<DroppedRow & { step: string }> = [];
   const errors: Array<ValueError & { step: string }> = [];
   const totals: Record<string, ColumnChanges> = {};
@@ -52,7 +60,16 @@ export function buildCleaningReport(r: { rowsIn: number; rowsOut: number; steps:
       for (const [k, v] of Object.entries(ch)) acc[k] = (acc[k] ?? 0) + (v as number);
     }
   }
-  return { format: 'aegle.cleaning-report', version: 1, rowsIn: r.rowsIn, rowsOut: r.rowsOut, steps: r.steps, dropped, errors, totals };
+  return {
+    format: 'aegle.cleaning-report',
+    version: 1,
+    rowsIn: r.rowsIn,
+    rowsOut: r.rowsOut,
+    steps: r.steps,
+    dropped,
+    errors,
+    totals,
+  };
 }
 
 const LABELS: Record<keyof ColumnChanges, string> = {
@@ -74,7 +91,9 @@ function changesText(ch: ColumnChanges): string {
 /** A plain-text summary: rows in/out, then per step what it did (at most `maxRows` row details each). */
 export function formatCleaningReport(report: CleaningReport, maxRows = 20): string {
   const lines: string[] = [];
-  lines.push(`Cleaning: ${report.rowsIn} rows in, ${report.rowsOut} rows out (${report.rowsIn - report.rowsOut} dropped).`);
+  lines.push(
+    `Cleaning: ${report.rowsIn} rows in, ${report.rowsOut} rows out (${report.rowsIn - report.rowsOut} dropped).`,
+  );
   report.steps.forEach((s, i) => {
     const head = `${i + 1}. ${s.step} (${s.kind})`;
     if (s.skipped) {
@@ -92,11 +111,15 @@ export function formatCleaningReport(report: CleaningReport, maxRows = 20): stri
       if (t) lines.push(`   ${col}: ${t}`);
     }
     for (const d of s.dropped.slice(0, maxRows)) {
-      lines.push(`   - row ${d.row} dropped: ${d.reason}${d.keptRow !== undefined ? `, kept row ${d.keptRow}` : ''}${d.key ? ` [${d.key}]` : ''}`);
+      lines.push(
+        `   - row ${d.row} dropped: ${d.reason}${d.keptRow !== undefined ? `, kept row ${d.keptRow}` : ''}${d.key ? ` [${d.key}]` : ''}`,
+      );
     }
-    if (s.dropped.length > maxRows) lines.push(`   … and ${s.dropped.length - maxRows} more dropped rows (see the JSON report)`);
+    if (s.dropped.length > maxRows)
+      lines.push(`   … and ${s.dropped.length - maxRows} more dropped rows (see the JSON report)`);
     for (const e of s.errors.slice(0, maxRows)) lines.push(`   ! row ${e.row} ${e.column}: ${e.message}`);
-    if (s.errors.length > maxRows) lines.push(`   … and ${s.errors.length - maxRows} more value errors (see the JSON report)`);
+    if (s.errors.length > maxRows)
+      lines.push(`   … and ${s.errors.length - maxRows} more value errors (see the JSON report)`);
   });
   return lines.join('\n');
 }

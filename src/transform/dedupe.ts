@@ -26,7 +26,11 @@ export interface DedupeParams {
   keep: 'first' | 'last' | 'most_complete';
 }
 export const DEDUPE_PARAMS: ParamSchema = {
-  keys: { type: 'columns', default: null, description: 'Key columns defining a duplicate (default: all columns, exact rows).' },
+  keys: {
+    type: 'columns',
+    default: null,
+    description: 'Key columns defining a duplicate (default: all columns, exact rows).',
+  },
   keep: {
     type: 'enum',
     values: ['first', 'last', 'most_complete'],
@@ -47,7 +51,13 @@ export class Deduplicate extends BaseTransformer<DedupeParams> {
   }
   protected inputColumns(p: DedupeParams, schema: readonly ColumnInfo[], path?: string): ColumnInfo[] {
     if (p.keys === null) return [...schema];
-    return selectColumns(schema, p.keys, ['numeric', 'categorical', 'datetime'], this.owner, path ? `${path}.keys` : undefined);
+    return selectColumns(
+      schema,
+      p.keys,
+      ['numeric', 'categorical', 'datetime'],
+      this.owner,
+      path ? `${path}.keys` : undefined,
+    );
   }
   protected planResolved(p: DedupeParams, schema: readonly ColumnInfo[], path?: string): ColumnInfo[] {
     this.inputColumns(p, schema, path);
@@ -74,7 +84,7 @@ function rowHashes(cols: readonly Column[], n: number): Int32Array {
         const v = x[i];
         let a: number;
         let b: number;
-        if (v !== v) {
+        if (Number.isNaN(v)) {
           a = NAN_HASH;
           b = 0;
         } else if (v === 0) {
@@ -99,7 +109,7 @@ function rowsEqual(cols: readonly Column[], i: number, j: number): boolean {
     } else {
       const a = c.values[i];
       const b = c.values[j];
-      if (a !== b && !(a !== a && b !== b)) return false;
+      if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) return false;
     }
   }
   return true;
@@ -118,7 +128,8 @@ export class FittedDedupe extends BaseFitted<DedupeParams> {
     const report = emptyReport('dedupe', this.kind, frame.nRows);
     if ((opts.mode ?? 'clean') === 'predict') return { frame, report: { ...report, skipped: true } };
     const n = frame.nRows;
-    const keyCols = this.p.keys === null ? frame.columns : this.p.keys.map((k) => requireColumn(frame, k, 'Deduplicate'));
+    const keyCols =
+      this.p.keys === null ? frame.columns : this.p.keys.map((k) => requireColumn(frame, k, 'Deduplicate'));
     const hashes = rowHashes(keyCols, n);
     // group[i] = representative (first) row of i's group
     const group = new Int32Array(n);
@@ -149,7 +160,7 @@ export class FittedDedupe extends BaseFitted<DedupeParams> {
       missing = new Int32Array(n);
       for (const c of frame.columns) {
         if (c.kind === 'categorical') for (let i = 0; i < n; i++) missing[i] += c.codes[i] < 0 ? 1 : 0;
-        else for (let i = 0; i < n; i++) missing[i] += c.values[i] !== c.values[i] ? 1 : 0;
+        else for (let i = 0; i < n; i++) missing[i] += Number.isNaN(c.values[i]) ? 1 : 0;
       }
     }
     for (let i = 0; i < n; i++) {

@@ -37,19 +37,29 @@ export interface OneHotParams {
   missing: 'category' | 'zeros';
 }
 export const ONEHOT_PARAMS: ParamSchema = {
-  columns: { type: 'columns', default: null, description: 'Categorical columns to encode (default: all categorical features).' },
+  columns: {
+    type: 'columns',
+    default: null,
+    description: 'Categorical columns to encode (default: all categorical features).',
+  },
   handleUnknown: {
     type: 'enum',
     values: ['ignore', 'error'],
     default: 'error',
     description: 'What a level unseen at fit time does: error, or encode as all zeros.',
   },
-  drop: { type: 'enum', values: ['none', 'first'], default: 'none', description: "'first' drops each column's first category." },
+  drop: {
+    type: 'enum',
+    values: ['none', 'first'],
+    default: 'none',
+    description: "'first' drops each column's first category.",
+  },
   missing: {
     type: 'enum',
     values: ['category', 'zeros'],
     default: 'category',
-    description: "'category': missing seen at fit gets its own `<col>_nan` column; 'zeros': missing encodes as all zeros.",
+    description:
+      "'category': missing seen at fit gets its own `<col>_nan` column; 'zeros': missing encodes as all zeros.",
   },
 };
 
@@ -66,7 +76,12 @@ function observedLevels(c: CategoricalColumn): { levels: string[]; hasMissing: b
   return { levels, hasMissing: present < c.codes.length };
 }
 
-function oneHotNames(col: string, levels: readonly string[], nanColumn: boolean, dropFirst: boolean): string[] {
+function oneHotNames(
+  col: string,
+  levels: readonly string[],
+  nanColumn: boolean,
+  dropFirst: boolean,
+): string[] {
   const names = levels.map((l) => `${col}_${l}`);
   if (nanColumn) names.push(`${col}_nan`);
   return dropFirst ? names.slice(1) : names;
@@ -87,11 +102,18 @@ export class OneHotEncoder extends BaseTransformer<OneHotParams> {
     // Output names depend on the data; the plan keeps the other columns and drops the encoded ones.
     return schema.filter((c) => !cols.has(c.name));
   }
-  protected fitResolved(p: OneHotParams, frame: Frame, columns: readonly ColumnInfo[], _opts: FitOptions): FittedTransformer {
+  protected fitResolved(
+    p: OneHotParams,
+    frame: Frame,
+    columns: readonly ColumnInfo[],
+    _opts: FitOptions,
+  ): FittedTransformer {
     const categories: string[][] = [];
     const nanColumn: boolean[] = [];
     for (const info of columns) {
-      const { levels, hasMissing } = observedLevels(requireColumn(frame, info.name, this.owner) as CategoricalColumn);
+      const { levels, hasMissing } = observedLevels(
+        requireColumn(frame, info.name, this.owner) as CategoricalColumn,
+      );
       categories.push(levels);
       nanColumn.push(p.missing === 'category' && hasMissing);
     }
@@ -134,7 +156,13 @@ export class FittedOneHot extends BaseFitted<OneHotParams> {
       const name = s.columns[j];
       const c = requireColumn(frame, name, 'OneHotEncoder');
       if (c.kind !== 'categorical') {
-        throw createError('AEGLE_TRANSFORM_COLUMN_KIND', { column: name, where: '', got: c.kind, owner: 'OneHotEncoder', expected: 'categorical' });
+        throw createError('AEGLE_TRANSFORM_COLUMN_KIND', {
+          column: name,
+          where: '',
+          got: c.kind,
+          owner: 'OneHotEncoder',
+          expected: 'categorical',
+        });
       }
       const levels = s.categories[j];
       const nLevels = levels.length + (s.nanColumn[j] ? 1 : 0);
@@ -157,7 +185,10 @@ export class FittedOneHot extends BaseFitted<OneHotParams> {
         if (k >= dropFirst) outs[k - dropFirst][i] = 1;
       }
       if (unknown > 0 && this.p.handleUnknown === 'error') {
-        throw createError('AEGLE_TRANSFORM_UNKNOWN_CATEGORY', { column: name, categories: [...unknownLevels].join(', ') });
+        throw createError('AEGLE_TRANSFORM_UNKNOWN_CATEGORY', {
+          column: name,
+          categories: [...unknownLevels].join(', '),
+        });
       }
       const names = oneHotNames(name, levels, s.nanColumn[j], dropFirst === 1);
       encoded.set(
@@ -176,7 +207,8 @@ export class FittedOneHot extends BaseFitted<OneHotParams> {
     }
     const seen = new Set<string>();
     for (const c of columns) {
-      if (seen.has(c.name)) throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'OneHotEncoder', column: c.name });
+      if (seen.has(c.name))
+        throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'OneHotEncoder', column: c.name });
       seen.add(c.name);
     }
     const roles = { ...frame.roles };
@@ -190,7 +222,11 @@ export interface OrdinalParams {
   handleUnknown: 'error' | 'missing';
 }
 export const ORDINAL_PARAMS: ParamSchema = {
-  columns: { type: 'columns', default: null, description: 'Categorical columns to encode (default: all categorical features).' },
+  columns: {
+    type: 'columns',
+    default: null,
+    description: 'Categorical columns to encode (default: all categorical features).',
+  },
   handleUnknown: {
     type: 'enum',
     values: ['error', 'missing'],
@@ -214,7 +250,9 @@ export class OrdinalEncoder extends BaseTransformer<OrdinalParams> {
     return schema.map((c) => (cols.has(c.name) ? { ...c, kind: 'numeric' as const } : c));
   }
   protected fitResolved(p: OrdinalParams, frame: Frame, columns: readonly ColumnInfo[]): FittedTransformer {
-    const categories = columns.map((info) => observedLevels(requireColumn(frame, info.name, this.owner) as CategoricalColumn).levels);
+    const categories = columns.map(
+      (info) => observedLevels(requireColumn(frame, info.name, this.owner) as CategoricalColumn).levels,
+    );
     return new FittedOrdinal(p, { columns: columns.map((c) => c.name), categories });
   }
 }
@@ -229,7 +267,10 @@ export class FittedOrdinal extends BaseFitted<OrdinalParams> {
     this.categories = Object.freeze(state.categories.map((l) => Object.freeze([...l])));
   }
   static fromJSON(params: Record<string, unknown>, state: Record<string, unknown>): FittedOrdinal {
-    return new FittedOrdinal(params as unknown as OrdinalParams, state as { columns: string[]; categories: string[][] });
+    return new FittedOrdinal(
+      params as unknown as OrdinalParams,
+      state as { columns: string[]; categories: string[][] },
+    );
   }
   protected state(): Record<string, unknown> {
     return { columns: this.columns, categories: this.categories };
@@ -241,7 +282,13 @@ export class FittedOrdinal extends BaseFitted<OrdinalParams> {
       const name = this.columns[j];
       const c = requireColumn(frame, name, 'OrdinalEncoder');
       if (c.kind !== 'categorical') {
-        throw createError('AEGLE_TRANSFORM_COLUMN_KIND', { column: name, where: '', got: c.kind, owner: 'OrdinalEncoder', expected: 'categorical' });
+        throw createError('AEGLE_TRANSFORM_COLUMN_KIND', {
+          column: name,
+          where: '',
+          got: c.kind,
+          owner: 'OrdinalEncoder',
+          expected: 'categorical',
+        });
       }
       const lookup = dictionaryLookup(c.dictionary, this.categories[j]);
       const out = new Float64Array(frame.nRows);
@@ -257,10 +304,15 @@ export class FittedOrdinal extends BaseFitted<OrdinalParams> {
         } else out[i] = lookup[code];
       }
       if (unknown && this.p.handleUnknown === 'error') {
-        throw createError('AEGLE_TRANSFORM_UNKNOWN_CATEGORY', { column: name, categories: [...unknownLevels].join(', ') });
+        throw createError('AEGLE_TRANSFORM_UNKNOWN_CATEGORY', {
+          column: name,
+          categories: [...unknownLevels].join(', '),
+        });
       }
       replace.set(name, { kind: 'numeric', name, values: out });
-      report.columns[name] = unknown ? { transformed: out.length, setMissing: unknown } : { transformed: out.length };
+      report.columns[name] = unknown
+        ? { transformed: out.length, setMissing: unknown }
+        : { transformed: out.length };
     }
     const columns = frame.columns.map((c) => replace.get(c.name) ?? c);
     return { frame: { nRows: frame.nRows, columns, roles: frame.roles }, report };

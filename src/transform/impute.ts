@@ -58,7 +58,8 @@ export const IMPUTER_PARAMS: ParamSchema = {
   columns: {
     type: 'columns',
     default: null,
-    description: 'Columns to impute (default: numeric features; also categorical ones for most_frequent/constant).',
+    description:
+      'Columns to impute (default: numeric features; also categorical ones for most_frequent/constant).',
   },
 };
 
@@ -87,7 +88,12 @@ export class SimpleImputer extends BaseTransformer<ImputerParams> {
     return out;
   }
 
-  protected fitResolved(p: ImputerParams, frame: Frame, columns: readonly ColumnInfo[], _opts: FitOptions): FittedTransformer {
+  protected fitResolved(
+    p: ImputerParams,
+    frame: Frame,
+    columns: readonly ColumnInfo[],
+    _opts: FitOptions,
+  ): FittedTransformer {
     const fills: Array<number | string> = [];
     const indicators: string[] = [];
     for (const info of columns) {
@@ -100,7 +106,12 @@ export class SimpleImputer extends BaseTransformer<ImputerParams> {
           missing -= counts[k];
           if (counts[k] > 0 && (best < 0 || counts[k] > counts[best])) best = k; // ties: first in sorted dictionary
         }
-        const constant = typeof p.fillValue === 'string' ? p.fillValue : p.fillValue === null ? 'missing_value' : String(p.fillValue);
+        const constant =
+          typeof p.fillValue === 'string'
+            ? p.fillValue
+            : p.fillValue === null
+              ? 'missing_value'
+              : String(p.fillValue);
         fills.push(p.strategy === 'most_frequent' && best >= 0 ? c.dictionary[best] : constant);
         if (missing > 0) indicators.push(c.name);
       } else {
@@ -153,7 +164,9 @@ export class FittedImputer extends BaseFitted<ImputerParams> {
 
   static fromJSON(params: Record<string, unknown>, state: Record<string, unknown>): FittedImputer {
     const fills = (state.fills as unknown[]).map((f, i) =>
-      typeof f === 'string' && (state.fillKinds as string[])[i] === 'numeric' ? decodeNumbers([f], 'fills')[0] : (f as number | string),
+      typeof f === 'string' && (state.fillKinds as string[])[i] === 'numeric'
+        ? decodeNumbers([f], 'fills')[0]
+        : (f as number | string),
     );
     return new FittedImputer(params as unknown as ImputerParams, {
       columns: state.columns as string[],
@@ -193,7 +206,7 @@ export class FittedImputer extends BaseFitted<ImputerParams> {
         let n = 0;
         for (let i = 0; i < src.length; i++) {
           const v = src[i];
-          if (v !== v) {
+          if (Number.isNaN(v)) {
             out[i] = f;
             n++;
             if (ind) ind[i] = 1;

@@ -9,7 +9,7 @@ export function presentValues(x: Float64Array): Float64Array {
   let k = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (v === v) out[k++] = v;
+    if (!Number.isNaN(v)) out[k++] = v;
   }
   return k === x.length ? out : out.slice(0, k);
 }
@@ -80,7 +80,7 @@ export function fastMedian(x: Float64Array): number {
 /** Number of NaN entries. */
 export function countMissing(x: Float64Array): number {
   let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== x[i]) n++;
+  for (let i = 0; i < x.length; i++) if (Number.isNaN(x[i])) n++;
   return n;
 }
 
@@ -89,7 +89,7 @@ export function mostFrequentNumber(x: Float64Array): number {
   const counts = new Map<number, number>();
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (v === v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (!Number.isNaN(v)) counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   let best = Number.NaN;
   let bestN = 0;

@@ -2,13 +2,13 @@
  * Outlier handling on numeric columns. Bounds are learnt at fit time:
  * - `iqr`: [Q1 − k·IQR, Q3 + k·IQR] (Tukey's fences; quantiles as NumPy's default `linear`), k = 1.5;
  * - `zscore`: mean ± threshold·SD (population SD), threshold = 3;
- * - `clinical`: physiological plausibility ranges from a built-in table (overridable per column
- *   with `ranges`); by default only columns whose name is in the table (or in `ranges`) are checked.
+ * - `clinical`: physiological plausibility ranges from core's `CLINICAL_RANGES` table (matched by
+ *   column-name pattern, e.g. sbp 50–300 mmHg, glucose 20–1000 mg/dL; overridable per column with `ranges`); by default only columns whose name is in the table (or in `ranges`) are checked.
  * Action: `clip` to the bounds, `set_missing`, or `drop_row`. `drop_row` is a cleaning step: it
  * runs in `clean` mode and is the identity in `predict` mode (values are left as they are).
  */
 import type { Column, Frame } from '../core/index.js';
-import { columnNotFound, takeRows } from '../core/index.js';
+import { CLINICAL_RANGES, clinicalRangeFor, columnNotFound, takeRows } from '../core/index.js';
 import { mean, quantiles, variance } from '../compute/index.js';
 import {
   BaseFitted,
@@ -27,46 +27,6 @@ import {
   withColumns,
 } from './base.js';
 import type { ParamSchema } from './params.js';
-
-/**
- * Physiologically plausible ranges (adults, conventional units) used by method `clinical`. Values
- * outside are almost certainly entry or unit errors, not real extremes. Keys are matched against
- * column names case-insensitively. Override with `ranges: { col: [lo, hi] }`.
- */
-export const CLINICAL_RANGES: Readonly<Record<string, readonly [number, number]>> = Object.freeze({
-  sbp: [50, 300], // systolic blood pressure, mmHg
-  systolic_bp: [50, 300],
-  dbp: [20, 200], // diastolic blood pressure, mmHg
-  diastolic_bp: [20, 200],
-  heart_rate: [20, 300], // beats/min
-  hr: [20, 300],
-  pulse: [20, 300],
-  bmi: [10, 100], // kg/m²
-  hba1c: [3, 20], // %
-  glucose: [20, 1000], // mg/dL
-  age: [0, 120], // years
-  temperature: [30, 45], // °C
-  temp: [30, 45],
-  spo2: [50, 100], // %
-  resp_rate: [4, 80], // breaths/min
-  respiratory_rate: [4, 80],
-  egfr: [1, 200], // mL/min/1.73 m²
-  cholesterol: [50, 1000], // total cholesterol, mg/dL
-  total_cholesterol: [50, 1000],
-  ldl: [10, 800], // mg/dL
-  hdl: [5, 200], // mg/dL
-  triglycerides: [10, 5000], // mg/dL
-  creatinine: [0.1, 25], // mg/dL
-  serum_creatinine: [0.1, 25],
-  sodium: [100, 200], // mmol/L
-  serum_sodium: [100, 200],
-  potassium: [1, 10], // mmol/L
-  height: [40, 250], // cm
-  weight: [1, 400], // kg
-  ejection_fraction: [5, 90], // %
-  platelets: [1000, 2000000], // per µL
-  hemoglobin: [2, 25], // g/dL
-});
 
 export interface OutlierParams {
   method: 'iqr' | 'zscore' | 'clinical';
@@ -90,17 +50,34 @@ export const OUTLIER_PARAMS: ParamSchema = {
     description: 'What happens to a value outside the bounds (drop_row only in clean mode).',
   },
   k: { type: 'number', min: 0, default: 1.5, description: 'IQR multiplier of method iqr.' },
-  threshold: { type: 'number', min: 0, exclusiveMin: true, default: 3, description: 'SD multiplier of method zscore.' },
-  ranges: { type: 'ranges', default: {}, description: 'Per-column [low, high] overriding/adding clinical ranges.' },
+  threshold: {
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 3,
+    description: 'SD multiplier of method zscore.',
+  },
+  ranges: {
+    type: 'ranges',
+    default: {},
+    description: 'Per-column [low, high] overriding/adding clinical ranges.',
+  },
   columns: {
     type: 'columns',
     default: null,
-    description: 'Numeric columns to check (default: numeric features; for clinical, those with a known range).',
+    description:
+      'Numeric columns to check (default: numeric features; for clinical, those with a known range).',
   },
 };
 
-function clinicalRange(name: string, overrides: Record<string, [number, number]>): readonly [number, number] | undefined {
-  return overrides[name] ?? CLINICAL_RANGES[name.toLowerCase()];
+/** A `ranges` override, else core's clinical range table (matched by column-name pattern). */
+function clinicalRange(
+  name: string,
+  overrides: Record<string, [number, number]>,
+): readonly [number, number] | undefined {
+  if (overrides[name]) return overrides[name];
+  const r = clinicalRangeFor(name);
+  return r ? [r.min, r.max] : undefined;
 }
 
 export class OutlierHandler extends BaseTransformer<OutlierParams> {
@@ -119,7 +96,11 @@ export class OutlierHandler extends BaseTransformer<OutlierParams> {
     if (p.columns === null) return cols.filter((c) => clinicalRange(c.name, p.ranges));
     for (const c of cols) {
       if (!clinicalRange(c.name, p.ranges)) {
-        throw columnNotFound(c.name, Object.keys(CLINICAL_RANGES).map((name) => ({ name })), ` in the clinical range table (add it to ${path ? `${path}.` : ''}ranges)`);
+        throw columnNotFound(
+          c.name,
+          CLINICAL_RANGES.map((r) => ({ name: r.key })),
+          ` in the clinical range table (add it to ${path ? `${path}.` : ''}ranges)`,
+        );
       }
     }
     return cols;
@@ -127,11 +108,17 @@ export class OutlierHandler extends BaseTransformer<OutlierParams> {
   protected planResolved(p: OutlierParams, schema: readonly ColumnInfo[], path?: string): ColumnInfo[] {
     this.inputColumns(p, schema, path);
     for (const name of Object.keys(p.ranges)) {
-      if (!schema.some((c) => c.name === name)) throw columnNotFound(name, schema, path ? ` (${path}.ranges)` : ' (OutlierHandler ranges)');
+      if (!schema.some((c) => c.name === name))
+        throw columnNotFound(name, schema, path ? ` (${path}.ranges)` : ' (OutlierHandler ranges)');
     }
     return [...schema];
   }
-  protected fitResolved(p: OutlierParams, frame: Frame, columns: readonly ColumnInfo[], _opts: FitOptions): FittedTransformer {
+  protected fitResolved(
+    p: OutlierParams,
+    frame: Frame,
+    columns: readonly ColumnInfo[],
+    _opts: FitOptions,
+  ): FittedTransformer {
     const lower: number[] = [];
     const upper: number[] = [];
     for (const info of columns) {

@@ -11,7 +11,13 @@ interface Base<T> {
 }
 export type ParamDef =
   | (Base<string> & { readonly type: 'enum'; readonly values: readonly string[] })
-  | (Base<number> & { readonly type: 'number'; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly exclusiveMin?: boolean })
+  | (Base<number> & {
+      readonly type: 'number';
+      readonly min?: number;
+      readonly max?: number;
+      readonly integer?: boolean;
+      readonly exclusiveMin?: boolean;
+    })
   | (Base<boolean> & { readonly type: 'boolean' })
   | (Base<string[] | null> & { readonly type: 'columns' })
   | (Base<string | null> & { readonly type: 'string'; readonly nullable?: boolean })
@@ -30,7 +36,12 @@ export function showValue(v: unknown): string {
 }
 
 function isPair(v: unknown): v is [number, number] {
-  return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && !Number.isNaN(x)) && v[0] <= v[1];
+  return (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    v.every((x) => typeof x === 'number' && !Number.isNaN(x)) &&
+    v[0] <= v[1]
+  );
 }
 
 /** What the value must be, or null when it is fine. */
@@ -58,13 +69,17 @@ function checkValue(def: ParamDef, v: unknown): string | null {
         ? null
         : 'a non-empty list of column names (or null for the default selection)';
     case 'string':
-      return (typeof v === 'string' && v.length > 0) || (def.nullable && v === null) ? null : 'a non-empty string';
+      return (typeof v === 'string' && v.length > 0) || (def.nullable && v === null)
+        ? null
+        : 'a non-empty string';
     case 'scalar':
       return v === null || typeof v === 'string' || (typeof v === 'number' && !Number.isNaN(v))
         ? null
         : 'a number, a string or null';
     case 'pair':
-      return isPair(v) && (def.min === undefined || v[0] >= def.min) && (def.max === undefined || v[1] <= def.max)
+      return isPair(v) &&
+        (def.min === undefined || v[0] >= def.min) &&
+        (def.max === undefined || v[1] <= def.max)
         ? null
         : `a pair [low, high] of numbers with low <= high${def.min !== undefined ? ` within [${def.min}, ${def.max}]` : ''}`;
     case 'ranges':
@@ -79,12 +94,27 @@ function checkValue(def: ParamDef, v: unknown): string | null {
  * `steps[2].outliers`) errors read "steps[2].outliers.action must be …"; without, they read
  * "The 'action' parameter of OutlierHandler must be …".
  */
-export function resolveParams<P>(owner: string, schema: ParamSchema, params: Readonly<Record<string, unknown>>, path?: string): P {
+export function resolveParams<P>(
+  owner: string,
+  schema: ParamSchema,
+  params: Readonly<Record<string, unknown>>,
+  path?: string,
+): P {
   for (const key of Object.keys(params)) {
     if (!(key in schema)) {
       const expected = `one of the parameters ${Object.keys(schema).join('|')}`;
-      if (path) throw createError('AEGLE_TRANSFORM_INVALID_SPEC', { path: `${path} key '${key}'`, expected, got: 'an unknown key' });
-      throw createError('AEGLE_CORE_INVALID_PARAM', { param: key, owner, expected: `a known parameter (${expected})`, got: 'an unknown parameter' });
+      if (path)
+        throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+          path: `${path} key '${key}'`,
+          expected,
+          got: 'an unknown key',
+        });
+      throw createError('AEGLE_CORE_INVALID_PARAM', {
+        param: key,
+        owner,
+        expected: `a known parameter (${expected})`,
+        got: 'an unknown parameter',
+      });
     }
   }
   const out: Record<string, unknown> = {};
@@ -92,7 +122,12 @@ export function resolveParams<P>(owner: string, schema: ParamSchema, params: Rea
     const v = params[key] === undefined ? def.default : params[key];
     const expected = checkValue(def, v);
     if (expected !== null) {
-      if (path) throw createError('AEGLE_TRANSFORM_INVALID_SPEC', { path: `${path}.${key}`, expected, got: showValue(v) });
+      if (path)
+        throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+          path: `${path}.${key}`,
+          expected,
+          got: showValue(v),
+        });
       throw createError('AEGLE_CORE_INVALID_PARAM', { param: key, owner, expected, got: showValue(v) });
     }
     out[key] = Array.isArray(v) ? [...v] : v !== null && typeof v === 'object' ? { ...v } : v;
@@ -101,7 +136,9 @@ export function resolveParams<P>(owner: string, schema: ParamSchema, params: Rea
 }
 
 /** One line per parameter (name, type, default, description): feeds docs and CLI help. */
-export function describeParams(schema: ParamSchema): Array<{ name: string; type: string; default: unknown; description: string }> {
+export function describeParams(
+  schema: ParamSchema,
+): Array<{ name: string; type: string; default: unknown; description: string }> {
   return Object.entries(schema).map(([name, d]) => ({
     name,
     type: d.type === 'enum' ? d.values.join('|') : d.type,

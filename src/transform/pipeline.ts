@@ -52,7 +52,11 @@ function checkNames(owner: string, names: readonly string[]): void {
 }
 
 /** Splits `{ 'impute.strategy': 'median' }` into per-step patches. */
-function splitPatch(owner: string, names: readonly string[], patch: Record<string, unknown>): Map<string, Record<string, unknown>> {
+function splitPatch(
+  owner: string,
+  names: readonly string[],
+  patch: Record<string, unknown>,
+): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   for (const [key, v] of Object.entries(patch)) {
     const dot = key.indexOf('.');
@@ -79,7 +83,11 @@ function remapRows(report: StepReport, origin: Int32Array | null): StepReport {
     row: origin[d.row],
     ...(d.keptRow !== undefined ? { keptRow: origin[d.keptRow] } : {}),
   });
-  return { ...report, dropped: report.dropped.map(map), errors: report.errors.map((e) => ({ ...e, row: origin[e.row] })) };
+  return {
+    ...report,
+    dropped: report.dropped.map(map),
+    errors: report.errors.map((e) => ({ ...e, row: origin[e.row] })),
+  };
 }
 
 /** Carries the original row index of each surviving row through row-dropping steps. */
@@ -99,7 +107,10 @@ export class Pipeline implements Transformer {
   readonly params: Readonly<Record<string, unknown>>;
 
   constructor(steps: readonly NamedStep[]) {
-    checkNames('Pipeline', steps.map((s) => s[0]));
+    checkNames(
+      'Pipeline',
+      steps.map((s) => s[0]),
+    );
     this.steps = Object.freeze(steps.map(([n, t]) => Object.freeze([n, t] as const)));
     const params: Record<string, unknown> = {};
     for (const [n, t] of this.steps) for (const [k, v] of Object.entries(t.params)) params[`${n}.${k}`] = v;
@@ -108,7 +119,11 @@ export class Pipeline implements Transformer {
 
   /** A clone with `step.param` values replaced (nested: `outer.inner.param`). */
   withParams(patch: Record<string, unknown>): Pipeline {
-    const per = splitPatch('Pipeline', this.steps.map((s) => s[0]), patch);
+    const per = splitPatch(
+      'Pipeline',
+      this.steps.map((s) => s[0]),
+      patch,
+    );
     return new Pipeline(this.steps.map(([n, t]) => [n, per.has(n) ? t.withParams(per.get(n)!) : t] as const));
   }
 
@@ -134,7 +149,10 @@ export class Pipeline implements Transformer {
     return this.fitTransform(frame, opts).fitted;
   }
 
-  fitTransform(frame: Frame, opts: FitOptions = {}): { fitted: FittedPipeline; frame: Frame; report: StepReport; pipelineReport: PipelineReport } {
+  fitTransform(
+    frame: Frame,
+    opts: FitOptions = {},
+  ): { fitted: FittedPipeline; frame: Frame; report: StepReport; pipelineReport: PipelineReport } {
     this.plan(schemaOf(frame), opts.path);
     const fitted: Array<[string, FittedTransformer]> = [];
     const reports: StepReport[] = [];
@@ -168,7 +186,8 @@ function summarise(kind: string, r: PipelineReport): StepReport {
   for (const s of r.steps) {
     for (const [col, ch] of Object.entries(s.columns)) {
       const acc = (out.columns[col] ??= {});
-      for (const [k, v] of Object.entries(ch)) (acc as Record<string, number>)[k] = ((acc as Record<string, number>)[k] ?? 0) + (v as number);
+      for (const [k, v] of Object.entries(ch))
+        (acc as Record<string, number>)[k] = ((acc as Record<string, number>)[k] ?? 0) + (v as number);
     }
     out.dropped.push(...s.dropped);
     out.errors.push(...s.errors);
@@ -236,7 +255,11 @@ export class FittedPipeline implements FittedTransformer {
   }
 }
 
-export type ColumnTransformerEntry = readonly [name: string, transformer: Transformer, columns: readonly string[]];
+export type ColumnTransformerEntry = readonly [
+  name: string,
+  transformer: Transformer,
+  columns: readonly string[],
+];
 
 export interface ColumnTransformerParams {
   remainder: 'passthrough' | 'drop';
@@ -254,22 +277,39 @@ export class ColumnTransformer implements Transformer {
   readonly params: Readonly<Record<string, unknown>>;
 
   constructor(transformers: readonly ColumnTransformerEntry[], opts: Partial<ColumnTransformerParams> = {}) {
-    checkNames('ColumnTransformer', transformers.map((t) => t[0]));
-    this.transformers = Object.freeze(transformers.map(([n, t, c]) => Object.freeze([n, t, Object.freeze([...c])] as const)));
+    checkNames(
+      'ColumnTransformer',
+      transformers.map((t) => t[0]),
+    );
+    this.transformers = Object.freeze(
+      transformers.map(([n, t, c]) => Object.freeze([n, t, Object.freeze([...c])] as const)),
+    );
     const p = resolveParams<ColumnTransformerParams>(
       'ColumnTransformer',
-      { remainder: { type: 'enum', values: ['passthrough', 'drop'], default: 'passthrough', description: 'What happens to columns no transformer selects.' } },
+      {
+        remainder: {
+          type: 'enum',
+          values: ['passthrough', 'drop'],
+          default: 'passthrough',
+          description: 'What happens to columns no transformer selects.',
+        },
+      },
       opts,
     );
     this.remainder = p.remainder;
     const params: Record<string, unknown> = { remainder: this.remainder };
-    for (const [n, t] of this.transformers) for (const [k, v] of Object.entries(t.params)) params[`${n}.${k}`] = v;
+    for (const [n, t] of this.transformers)
+      for (const [k, v] of Object.entries(t.params)) params[`${n}.${k}`] = v;
     this.params = Object.freeze(params);
   }
 
   withParams(patch: Record<string, unknown>): ColumnTransformer {
     const { remainder, ...rest } = patch;
-    const per = splitPatch('ColumnTransformer', this.transformers.map((t) => t[0]), rest);
+    const per = splitPatch(
+      'ColumnTransformer',
+      this.transformers.map((t) => t[0]),
+      rest,
+    );
     return new ColumnTransformer(
       this.transformers.map(([n, t, c]) => [n, per.has(n) ? t.withParams(per.get(n)!) : t, c] as const),
       { remainder: (remainder as 'passthrough' | 'drop' | undefined) ?? this.remainder },
@@ -283,7 +323,12 @@ export class ColumnTransformer implements Transformer {
   private subSchema(schema: readonly ColumnInfo[], cols: readonly string[], path: string): ColumnInfo[] {
     return cols.map((c) => {
       const found = schema.find((s) => s.name === c);
-      if (!found) throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', { column: c, where: ` (${path})`, available: schema.map((s) => s.name).join(', ') });
+      if (!found)
+        throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', {
+          column: c,
+          where: ` (${path})`,
+          available: schema.map((s) => s.name).join(', '),
+        });
       return found;
     });
   }
@@ -293,7 +338,8 @@ export class ColumnTransformer implements Transformer {
     const used = new Set<string>();
     this.transformers.forEach(([name, t, cols], i) => {
       const p = path ? `${path}.transformers[${i}].${name}` : `transformers[${i}].${name}`;
-      if (t.dropsRows()) throw createError('AEGLE_TRANSFORM_ROW_DROP_NOT_ALLOWED', { step: name, owner: 'ColumnTransformer' });
+      if (t.dropsRows())
+        throw createError('AEGLE_TRANSFORM_ROW_DROP_NOT_ALLOWED', { step: name, owner: 'ColumnTransformer' });
       try {
         out.push(...t.plan(this.subSchema(schema, cols, p), p));
       } catch (e) {
@@ -309,7 +355,10 @@ export class ColumnTransformer implements Transformer {
     return this.fitTransform(frame, opts).fitted;
   }
 
-  fitTransform(frame: Frame, opts: FitOptions = {}): { fitted: FittedColumnTransformer; frame: Frame; report: StepReport } {
+  fitTransform(
+    frame: Frame,
+    opts: FitOptions = {},
+  ): { fitted: FittedColumnTransformer; frame: Frame; report: StepReport } {
     this.plan(schemaOf(frame), opts.path);
     const fitted: Array<[string, FittedTransformer, readonly string[]]> = [];
     for (const [name, t, cols] of this.transformers) {
@@ -327,7 +376,12 @@ function subFrame(frame: Frame, cols: readonly string[]): Frame {
   const roles: Record<string, ColumnRole> = {};
   const columns = cols.map((c) => {
     const col = frame.columns.find((x) => x.name === c);
-    if (!col) throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', { column: c, where: ' (ColumnTransformer)', available: frame.columns.map((x) => x.name).join(', ') });
+    if (!col)
+      throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', {
+        column: c,
+        where: ' (ColumnTransformer)',
+        available: frame.columns.map((x) => x.name).join(', '),
+      });
     if (frame.roles[c]) roles[c] = frame.roles[c];
     return col;
   });
@@ -340,8 +394,13 @@ export class FittedColumnTransformer implements FittedTransformer {
   readonly remainder: 'passthrough' | 'drop';
   readonly params: Readonly<Record<string, unknown>>;
 
-  constructor(transformers: ReadonlyArray<readonly [string, FittedTransformer, readonly string[]]>, remainder: 'passthrough' | 'drop') {
-    this.transformers = Object.freeze(transformers.map(([n, f, c]) => Object.freeze([n, f, Object.freeze([...c])] as const)));
+  constructor(
+    transformers: ReadonlyArray<readonly [string, FittedTransformer, readonly string[]]>,
+    remainder: 'passthrough' | 'drop',
+  ) {
+    this.transformers = Object.freeze(
+      transformers.map(([n, f, c]) => Object.freeze([n, f, Object.freeze([...c])] as const)),
+    );
     this.remainder = remainder;
     this.params = Object.freeze({ remainder });
   }
@@ -377,7 +436,8 @@ export class FittedColumnTransformer implements FittedTransformer {
     }
     const seen = new Set<string>();
     for (const c of columns) {
-      if (seen.has(c.name)) throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'ColumnTransformer', column: c.name });
+      if (seen.has(c.name))
+        throw createError('AEGLE_TRANSFORM_DUPLICATE_COLUMN', { owner: 'ColumnTransformer', column: c.name });
       seen.add(c.name);
     }
     return { frame: { nRows: frame.nRows, columns, roles }, report };
@@ -389,7 +449,13 @@ export class FittedColumnTransformer implements FittedTransformer {
       version: FITTED_FORMAT_VERSION,
       kind: 'columns',
       params: { remainder: this.remainder },
-      state: { transformers: this.transformers.map(([n, f, c]) => ({ name: n, columns: [...c], fitted: f.toJSON() })) },
+      state: {
+        transformers: this.transformers.map(([n, f, c]) => ({
+          name: n,
+          columns: [...c],
+          fitted: f.toJSON(),
+        })),
+      },
     };
   }
 

@@ -19,11 +19,19 @@ export function fittedFromJSON(json: unknown): FittedTransformer {
     throw createError('AEGLE_TRANSFORM_BAD_STATE', { reason: "not an object with format 'aegle.transform'" });
   }
   if (typeof j.version !== 'number' || Math.floor(j.version) !== FITTED_FORMAT_VERSION) {
-    throw createError('AEGLE_CORE_FORMAT_VERSION', { what: 'Fitted transformer', got: j.version, expected: FITTED_FORMAT_VERSION });
+    throw createError('AEGLE_CORE_FORMAT_VERSION', {
+      what: 'Fitted transformer',
+      got: j.version,
+      expected: FITTED_FORMAT_VERSION,
+    });
   }
   const restore = restorers.get(String(j.kind));
   if (!restore) {
-    throw createError('AEGLE_TRANSFORM_UNKNOWN_KIND', { kind: String(j.kind), where: ' in fitted state', known: [...restorers.keys()].join(', ') });
+    throw createError('AEGLE_TRANSFORM_UNKNOWN_KIND', {
+      kind: String(j.kind),
+      where: ' in fitted state',
+      known: [...restorers.keys()].join(', '),
+    });
   }
   return restore(j.params ?? {}, j.state ?? {});
 }

@@ -41,7 +41,11 @@ export const SCALER_PARAMS: ParamSchema = {
     default: 'standard',
     description: 'standard: z-score (population SD); minmax: to featureRange; robust: (x − median) / IQR.',
   },
-  columns: { type: 'columns', default: null, description: 'Numeric columns to scale (default: all numeric features).' },
+  columns: {
+    type: 'columns',
+    default: null,
+    description: 'Numeric columns to scale (default: all numeric features).',
+  },
   featureRange: { type: 'pair', default: [0, 1], description: 'Target range of minmax scaling.' },
   quantileRange: {
     type: 'pair',
@@ -68,7 +72,12 @@ export class Scaler extends BaseTransformer<ScalerParams> {
     return [...schema];
   }
 
-  protected fitResolved(p: ScalerParams, frame: Frame, columns: readonly ColumnInfo[], _opts: FitOptions): FittedTransformer {
+  protected fitResolved(
+    p: ScalerParams,
+    frame: Frame,
+    columns: readonly ColumnInfo[],
+    _opts: FitOptions,
+  ): FittedTransformer {
     const offset: number[] = [];
     const scale: number[] = [];
     for (const info of columns) {
@@ -154,8 +163,16 @@ export interface LogParams {
   log1p: boolean;
 }
 export const LOG_PARAMS: ParamSchema = {
-  columns: { type: 'columns', default: null, description: 'Numeric columns to transform (default: all numeric features).' },
-  log1p: { type: 'boolean', default: false, description: 'Use log(1 + x) (defined for x > −1) instead of log(x) (x > 0).' },
+  columns: {
+    type: 'columns',
+    default: null,
+    description: 'Numeric columns to transform (default: all numeric features).',
+  },
+  log1p: {
+    type: 'boolean',
+    default: false,
+    description: 'Use log(1 + x) (defined for x > −1) instead of log(x) (x > 0).',
+  },
 };
 
 /** Natural-log transform; stateless, so fitting only records the columns. */
@@ -174,7 +191,10 @@ export class LogTransform extends BaseTransformer<LogParams> {
     return [...schema];
   }
   protected fitResolved(p: LogParams, _frame: Frame, columns: readonly ColumnInfo[]): FittedTransformer {
-    return new FittedLog(p, columns.map((c) => c.name));
+    return new FittedLog(
+      p,
+      columns.map((c) => c.name),
+    );
   }
 }
 
@@ -203,7 +223,7 @@ export class FittedLog extends BaseFitted<LogParams> {
       let n = 0;
       for (let i = 0; i < src.length; i++) {
         const v = src[i];
-        if (v !== v) out[i] = v;
+        if (Number.isNaN(v)) out[i] = v;
         else if (v <= lowest) {
           out[i] = Number.NaN;
           bad++;

@@ -37,7 +37,11 @@ export function parseSpecText(text: string): unknown {
   try {
     return parseYaml(text);
   } catch (e) {
-    throw createError('AEGLE_TRANSFORM_INVALID_SPEC', { path: 'spec', expected: 'valid YAML or JSON', got: (e as Error).message.split('\n')[0] }, { cause: e });
+    throw createError(
+      'AEGLE_TRANSFORM_INVALID_SPEC',
+      { path: 'spec', expected: 'valid YAML or JSON', got: (e as Error).message.split('\n')[0] },
+      { cause: e },
+    );
   }
 }
 
@@ -45,7 +49,8 @@ export function parseSpecText(text: string): unknown {
 export function pipelineFromSpec(spec: string | unknown): Pipeline {
   const obj = typeof spec === 'string' ? parseSpecText(spec) : spec;
   if (!isPlainObject(obj)) throw invalid('spec', 'a map with a steps list', obj);
-  for (const k of Object.keys(obj)) if (k !== 'steps') throw invalid(`spec key '${k}'`, 'one of steps', 'an unknown key');
+  for (const k of Object.keys(obj))
+    if (k !== 'steps') throw invalid(`spec key '${k}'`, 'one of steps', 'an unknown key');
   const steps = obj.steps;
   if (!Array.isArray(steps) || steps.length === 0) throw invalid('steps', 'a non-empty list of steps', steps);
   const named: NamedStep[] = [];
@@ -56,10 +61,15 @@ export function pipelineFromSpec(spec: string | unknown): Pipeline {
     const { name, ...rest } = raw;
     const kinds = Object.keys(rest);
     if (kinds.length !== 1) {
-      throw invalid(at, `a map with exactly one transformer kind (${Object.keys(TRANSFORMER_KINDS).join('|')})`, kinds.length ? kinds.join(', ') : 'none');
+      throw invalid(
+        at,
+        `a map with exactly one transformer kind (${Object.keys(TRANSFORMER_KINDS).join('|')})`,
+        kinds.length ? kinds.join(', ') : 'none',
+      );
     }
     const kind = kinds[0];
-    if (!(kind in TRANSFORMER_KINDS)) throw invalid(`${at} kind`, `one of ${Object.keys(TRANSFORMER_KINDS).join('|')}`, kind);
+    if (!(kind in TRANSFORMER_KINDS))
+      throw invalid(`${at} kind`, `one of ${Object.keys(TRANSFORMER_KINDS).join('|')}`, kind);
     const params = rest[kind] ?? {};
     if (!isPlainObject(params)) throw invalid(`${at}.${kind}`, 'a map of parameters', params);
     if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z_][\w-]*$/.test(name))) {
@@ -68,7 +78,8 @@ export function pipelineFromSpec(spec: string | unknown): Pipeline {
     const n = used.get(kind) ?? 0;
     used.set(kind, n + 1);
     const stepName = (name as string | undefined) ?? (n === 0 ? kind : `${kind}_${n + 1}`);
-    if (named.some(([s]) => s === stepName)) throw invalid(`${at}.name`, 'a name not used by an earlier step', stepName);
+    if (named.some(([s]) => s === stepName))
+      throw invalid(`${at}.name`, 'a name not used by an earlier step', stepName);
     named.push([stepName, createTransformer(kind, params, at)]);
   });
   return new Pipeline(named);

@@ -90,19 +90,36 @@ export interface UnitParams {
   onError: 'set_missing' | 'keep';
 }
 export const UNIT_PARAMS: ParamSchema = {
-  column: { type: 'string', nullable: true, default: null, description: 'Numeric value column to convert (required).' },
-  unitColumn: { type: 'string', nullable: true, default: null, description: 'Categorical column holding each row’s UCUM unit (required).' },
-  to: { type: 'string', nullable: true, default: null, description: 'Target UCUM unit, e.g. mg/dL (required).' },
+  column: {
+    type: 'string',
+    nullable: true,
+    default: null,
+    description: 'Numeric value column to convert (required).',
+  },
+  unitColumn: {
+    type: 'string',
+    nullable: true,
+    default: null,
+    description: 'Categorical column holding each row’s UCUM unit (required).',
+  },
+  to: {
+    type: 'string',
+    nullable: true,
+    default: null,
+    description: 'Target UCUM unit, e.g. mg/dL (required).',
+  },
   molarMass: {
     type: 'scalar',
     default: null,
-    description: 'Molar mass in g/mol for mass ↔ molar conversions (default: from the built-in table by column name).',
+    description:
+      'Molar mass in g/mol for mass ↔ molar conversions (default: from the built-in table by column name).',
   },
   onError: {
     type: 'enum',
     values: ['set_missing', 'keep'],
     default: 'set_missing',
-    description: 'What happens to a value whose unit is missing or unconvertible (always listed in the report).',
+    description:
+      'What happens to a value whose unit is missing or unconvertible (always listed in the report).',
   },
 };
 
@@ -116,18 +133,42 @@ export class UnitHarmoniser extends BaseTransformer<UnitParams> {
   private required(p: UnitParams, path?: string): { column: string; unitColumn: string; to: string } {
     for (const key of ['column', 'unitColumn', 'to'] as const) {
       if (p[key] === null) {
-        if (path) throw createError('AEGLE_TRANSFORM_INVALID_SPEC', { path: `${path}.${key}`, expected: 'given', got: 'nothing' });
-        throw createError('AEGLE_CORE_INVALID_PARAM', { param: key, owner: this.owner, expected: 'a non-empty string', got: 'null' });
+        if (path)
+          throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+            path: `${path}.${key}`,
+            expected: 'given',
+            got: 'nothing',
+          });
+        throw createError('AEGLE_CORE_INVALID_PARAM', {
+          param: key,
+          owner: this.owner,
+          expected: 'a non-empty string',
+          got: 'null',
+        });
       }
     }
     if (p.molarMass !== null && !(typeof p.molarMass === 'number' && p.molarMass > 0)) {
       const got = JSON.stringify(p.molarMass);
-      if (path) throw createError('AEGLE_TRANSFORM_INVALID_SPEC', { path: `${path}.molarMass`, expected: 'a positive number', got });
-      throw createError('AEGLE_CORE_INVALID_PARAM', { param: 'molarMass', owner: this.owner, expected: 'a positive number', got });
+      if (path)
+        throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+          path: `${path}.molarMass`,
+          expected: 'a positive number',
+          got,
+        });
+      throw createError('AEGLE_CORE_INVALID_PARAM', {
+        param: 'molarMass',
+        owner: this.owner,
+        expected: 'a positive number',
+        got,
+      });
     }
     const v = ucumUtils().validateUnitString(p.to!);
     if (v.status !== 'valid') {
-      throw createError('AEGLE_TRANSFORM_UNIT', { unit: p.to, where: path ? ` (${path}.to)` : '', reason: v.msg.join(' ') || 'not a UCUM unit' });
+      throw createError('AEGLE_TRANSFORM_UNIT', {
+        unit: p.to,
+        where: path ? ` (${path}.to)` : '',
+        reason: v.msg.join(' ') || 'not a UCUM unit',
+      });
     }
     return { column: p.column!, unitColumn: p.unitColumn!, to: p.to! };
   }
@@ -164,7 +205,10 @@ export class FittedUnits extends BaseFitted<UnitParams> {
     const raw = state.maps as Record<string, { a: unknown; b: unknown } | { error: string }>;
     const maps: Record<string, UnitMap> = {};
     for (const [k, m] of Object.entries(raw)) {
-      maps[k] = 'error' in m ? { error: m.error } : { a: decodeNumbers([m.a], 'a')[0], b: decodeNumbers([m.b], 'b')[0] };
+      maps[k] =
+        'error' in m
+          ? { error: m.error }
+          : { a: decodeNumbers([m.a], 'a')[0], b: decodeNumbers([m.b], 'b')[0] };
     }
     return new FittedUnits(params as unknown as UnitParams, maps);
   }
@@ -180,7 +224,10 @@ export class FittedUnits extends BaseFitted<UnitParams> {
     const name = p.column!;
     const to = p.to!;
     const report = emptyReport('units', this.kind, frame.nRows);
-    const valueCol = requireColumn(frame, name, 'UnitHarmoniser') as { kind: 'numeric'; values: Float64Array };
+    const valueCol = requireColumn(frame, name, 'UnitHarmoniser') as {
+      kind: 'numeric';
+      values: Float64Array;
+    };
     const unitCol = requireColumn(frame, p.unitColumn!, 'UnitHarmoniser') as CategoricalColumn;
     const dict = unitCol.dictionary;
     const a = new Float64Array(dict.length);
@@ -205,7 +252,7 @@ export class FittedUnits extends BaseFitted<UnitParams> {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       const k = unitCol.codes[i];
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         out[i] = v;
         codes[i] = k < 0 ? -1 : errs[k] === null ? toCode : remap[k];
         continue;
