@@ -4,3 +4,4 @@ export * from './rng.js';
 export * from './hash.js';
 export * from './frame.js';
 export * from './clinical-ranges.js';
+export * from './params.js';

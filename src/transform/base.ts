@@ -12,7 +12,7 @@ import {
   createError,
   isAegleError,
 } from '../core/index.js';
-import { type ParamSchema, resolveParams } from './params.js';
+import { type ParamSchema, resolveParams } from '../core/params.js';
 
 /**
  * `clean`: the `aegle clean` run — row-dropping steps drop rows.

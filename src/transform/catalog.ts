@@ -8,7 +8,7 @@ import { Deduplicate, FittedDedupe } from './dedupe.js';
 import { FittedOneHot, FittedOrdinal, OneHotEncoder, OrdinalEncoder } from './encode.js';
 import { FittedImputer, SimpleImputer } from './impute.js';
 import { FittedOutliers, OutlierHandler } from './outliers.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 import { FittedColumnTransformer, FittedPipeline } from './pipeline.js';
 import { registerFitted } from './registry.js';
 import { FittedLog, FittedScaler, LogTransform, Scaler } from './scale.js';

@@ -19,7 +19,7 @@ import {
   requireColumn,
   selectColumns,
 } from './base.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 export interface DedupeParams {
   keys: string[] | null;

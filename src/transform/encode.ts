@@ -28,7 +28,7 @@ import {
 } from './base.js';
 import { codeCounts } from './kernels.js';
 import { dictionaryLookup } from './categorical.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 export interface OneHotParams {
   columns: string[] | null;

@@ -28,7 +28,7 @@ import {
 } from './base.js';
 import { fillCategorical } from './categorical.js';
 import { codeCounts, countMissing, fastMedian, mostFrequentNumber } from './kernels.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
 export interface ImputerParams {

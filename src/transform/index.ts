@@ -5,7 +5,7 @@
  */
 export { TransformErrors } from './errors.js';
 export * from './base.js';
-export { describeParams, resolveParams, type ParamDef, type ParamSchema } from './params.js';
+export { describeParams, resolveParams, type ParamDef, type ParamSchema } from '../core/params.js';
 export * from './dedupe.js';
 export * from './impute.js';
 export * from './outliers.js';

@@ -26,7 +26,7 @@ import {
   selectColumns,
   withColumns,
 } from './base.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 export interface OutlierParams {
   method: 'iqr' | 'zscore' | 'clinical';

@@ -25,7 +25,7 @@ import {
   throwIfAborted,
 } from './base.js';
 import { fittedFromJSON } from './registry.js';
-import { resolveParams } from './params.js';
+import { resolveParams } from '../core/params.js';
 
 export type NamedStep = readonly [name: string, transformer: Transformer];
 

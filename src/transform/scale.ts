@@ -24,7 +24,7 @@ import {
   selectColumns,
   withColumns,
 } from './base.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 export type ScaleMethod = 'standard' | 'minmax' | 'robust';
 export interface ScalerParams {

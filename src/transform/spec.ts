@@ -17,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Frame, createError } from '../core/index.js';
 import { type ColumnInfo, schemaOf } from './base.js';
 import { TRANSFORMER_KINDS, createTransformer } from './catalog.js';
-import { showValue } from './params.js';
+import { showValue } from '../core/params.js';
 import { type NamedStep, Pipeline } from './pipeline.js';
 
 export interface PipelineSpec {

@@ -26,7 +26,7 @@ import {
   selectColumns,
   withColumns,
 } from './base.js';
-import type { ParamSchema } from './params.js';
+import type { ParamSchema } from '../core/params.js';
 
 /** Molar masses (g/mol) of common analytes reported in both mass and molar units. */
 export const MOLAR_MASSES: Readonly<Record<string, number>> = Object.freeze({

@@ -1,9 +1,17 @@
 /**
- * Hyperparameter schemas: each transformer declares its parameters once (default, allowed values,
+ * Hyperparameter schemas: each transformer and estimator declares its parameters once (default, allowed values,
  * description); the same declaration validates at fit time, fills defaults and documents the spec
  * format. Modelled on scikit-learn's `_param_validation.py`.
  */
-import { createError } from '../core/index.js';
+import { createError, defineErrors } from './errors.js';
+
+export const ParamErrors = defineErrors({
+  AEGLE_CORE_INVALID_SPEC: {
+    message: '{path} must be {expected}. Got {got}.',
+    status: 400,
+    fix: 'Correct the spec (YAML/JSON) at the place named in the message.',
+  },
+});
 
 interface Base<T> {
   readonly default: T;
@@ -23,7 +31,16 @@ export type ParamDef =
   | (Base<string | null> & { readonly type: 'string'; readonly nullable?: boolean })
   | (Base<number | string | null> & { readonly type: 'scalar' })
   | (Base<[number, number]> & { readonly type: 'pair'; readonly min?: number; readonly max?: number })
-  | (Base<Record<string, [number, number]>> & { readonly type: 'ranges' });
+  | (Base<Record<string, [number, number]>> & { readonly type: 'ranges' })
+  | (Base<number | null> & {
+      readonly type: 'optionalNumber';
+      readonly min?: number;
+      readonly max?: number;
+      readonly integer?: boolean;
+    })
+  | (Base<number[]> & { readonly type: 'numbers'; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly minLength?: number })
+  | (Base<Record<string, number> | null> & { readonly type: 'weights' })
+  | (Base<unknown> & { readonly type: 'any'; readonly check?: (v: unknown) => string | null });
 
 export type ParamSchema = Readonly<Record<string, ParamDef>>;
 
@@ -82,6 +99,28 @@ function checkValue(def: ParamDef, v: unknown): string | null {
         (def.max === undefined || v[1] <= def.max)
         ? null
         : `a pair [low, high] of numbers with low <= high${def.min !== undefined ? ` within [${def.min}, ${def.max}]` : ''}`;
+    case 'optionalNumber': {
+      if (v === null) return null;
+      const lo = def.min ?? Number.NEGATIVE_INFINITY;
+      const hi = def.max ?? Number.POSITIVE_INFINITY;
+      const ok = typeof v === 'number' && !Number.isNaN(v) && v >= lo && v <= hi && (!def.integer || Number.isInteger(v));
+      return ok ? null : `null or ${def.integer ? 'an integer' : 'a number'} in [${lo}, ${hi}${hi === Number.POSITIVE_INFINITY ? ')' : ']'}`;
+    }
+    case 'numbers': {
+      const lo = def.min ?? Number.NEGATIVE_INFINITY;
+      const hi = def.max ?? Number.POSITIVE_INFINITY;
+      const ok =
+        Array.isArray(v) &&
+        v.length >= (def.minLength ?? 0) &&
+        v.every((x) => typeof x === 'number' && !Number.isNaN(x) && x >= lo && x <= hi && (!def.integer || Number.isInteger(x)));
+      return ok ? null : `a list of ${def.integer ? 'integers' : 'numbers'} in [${lo}, ${hi}]${def.minLength ? ` (at least ${def.minLength})` : ''}`;
+    }
+    case 'weights':
+      return v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x === 'number' && x >= 0))
+        ? null
+        : "null, or a map of class label to a non-negative weight (e.g. { '0': 1, '1': 5 })";
+    case 'any':
+      return def.check ? def.check(v) : null;
     case 'ranges':
       return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isPair)
         ? null
@@ -104,7 +143,7 @@ export function resolveParams<P>(
     if (!(key in schema)) {
       const expected = `one of the parameters ${Object.keys(schema).join('|')}`;
       if (path)
-        throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+        throw createError('AEGLE_CORE_INVALID_SPEC', {
           path: `${path} key '${key}'`,
           expected,
           got: 'an unknown key',
@@ -123,7 +162,7 @@ export function resolveParams<P>(
     const expected = checkValue(def, v);
     if (expected !== null) {
       if (path)
-        throw createError('AEGLE_TRANSFORM_INVALID_SPEC', {
+        throw createError('AEGLE_CORE_INVALID_SPEC', {
           path: `${path}.${key}`,
           expected,
           got: showValue(v),
@@ -138,10 +177,11 @@ export function resolveParams<P>(
 /** One line per parameter (name, type, default, description): feeds docs and CLI help. */
 export function describeParams(
   schema: ParamSchema,
-): Array<{ name: string; type: string; default: unknown; description: string }> {
+): Array<{ name: string; type: string; default: unknown; description: string; min?: number; max?: number; integer?: boolean }> {
   return Object.entries(schema).map(([name, d]) => ({
     name,
     type: d.type === 'enum' ? d.values.join('|') : d.type,
+    ...(d.type === 'number' || d.type === 'optionalNumber' ? { min: d.min, max: d.max, integer: d.integer ?? false } : {}),
     default: d.default,
     description: d.description,
   }));
