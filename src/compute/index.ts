@@ -1,1 +1,5 @@
 export * from './stats.js';
+export * from './trees/binning.js';
+export * from './trees/hist.js';
+export * from './trees/tree-arrays.js';
+export * from './pool.js';

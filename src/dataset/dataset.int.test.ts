@@ -119,7 +119,7 @@ describe('frames in and out of DuckDB', () => {
 describe('read-only SQL and export', () => {
   it('answers SELECT over dataset views and refuses writes, DDL, COPY and file reads', async () => {
     expect(await readOnlyQuery(db, 'SELECT count(*) AS n FROM small')).toEqual([{ n: 6 }]);
-    for (const sql of ['DROP TABLE small', "INSERT INTO small VALUES (1, 'a')", "COPY small TO '/tmp/x.csv'", 'CREATE TABLE z (a INT)', "SELECT * FROM read_csv('/etc/passwd')", 'SELECT 1; DROP TABLE small', "ATTACH '/tmp/x.db'", "SET threads = 1"]) {
+    for (const sql of ['DROP TABLE small', "INSERT INTO small VALUES (1, 'a')", "COPY small TO '/tmp/x.csv'", 'CREATE TABLE z (a INT)', "SELECT * FROM read_csv('/etc/passwd')", 'SELECT 1; DROP TABLE small', "ATTACH '/tmp/x.db'", "SET threads = 1", "EXPLAIN ANALYZE DELETE FROM small", "PRAGMA database_list"]) {
       try {
         await readOnlyQuery(db, sql);
         throw new Error(`accepted: ${sql}`);

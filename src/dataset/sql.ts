@@ -14,6 +14,13 @@ export async function readOnlyQuery(db: DuckStore, sql: string, opts: { limit?: 
   if (/\b(read_csv|read_csv_auto|read_parquet|parquet_scan|read_json|read_json_auto|read_text|read_blob|glob|sniff_csv|query_table|getenv)\s*\(/i.test(sql)) {
     throw createError('AEGLE_STORE_READ_ONLY', { statement: 'a query that reads files or the environment' });
   }
+  const first = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*\(*\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase();
+  if (!first || !['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'DESCRIBE', 'SUMMARIZE', 'EXPLAIN', 'SHOW'].includes(first)) {
+    throw createError('AEGLE_STORE_READ_ONLY', { statement: first ?? 'an empty statement' });
+  }
+  if (/\bEXPLAIN\s+ANALY[SZ]E\b/i.test(sql)) {
+    throw createError('AEGLE_STORE_READ_ONLY', { statement: 'EXPLAIN ANALYZE (it executes the statement)' });
+  }
   let extracted: Awaited<ReturnType<DuckStore['connection']['extractStatements']>>;
   try {
     extracted = await db.connection.extractStatements(sql);

@@ -26,6 +26,16 @@ export const LearnErrors = defineErrors({
     status: 400,
     fix: 'Choose another model type or task.',
   },
+  AEGLE_LEARN_MISSING_VALUES: {
+    message: "{owner} cannot handle missing or infinite values; column '{column}' has one at row {row}.",
+    status: 400,
+    fix: 'Add an impute step to the preprocessing pipeline, or use a model that handles missing values (gbdt).',
+  },
+  AEGLE_LEARN_NOT_CONVERGED: {
+    message: '{owner} did not converge in {iterations} iterations (gradient {gradient}).',
+    status: 422,
+    fix: 'Scale the features, raise maxIter, or loosen tol.',
+  },
   AEGLE_LEARN_BAD_STATE: {
     message: 'Cannot load a {kind} model: {reason}.',
     status: 400,
