@@ -9,6 +9,7 @@ import './dataset/index.js';
 import './transform/index.js';
 import './learn/index.js';
 import './synth/index.js';
+import './analysis/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

@@ -8,7 +8,8 @@ export const AnalysisErrors = defineErrors({
     fix: 'Pick a column of the kind the analysis needs (numeric time, 0/1 event, categorical group…).',
   },
   AEGLE_ANALYSIS_BAD_EVENT: {
-    message: "Event column '{column}' must hold only 0/1 (or 1/2 as R's censored/dead, or false/true). Got {got}.",
+    message:
+      "Event column '{column}' must hold only 0/1 (or 1/2 as R's censored/dead, or false/true). Got {got}.",
     status: 400,
     fix: 'Recode the event indicator to 0 = censored, 1 = event.',
   },

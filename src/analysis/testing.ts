@@ -11,9 +11,15 @@ export function readCsvFrame(path: string): Frame {
     const raw = cells.map((r) => r[j]);
     const missing = (v: string) => v === '' || v === 'NA';
     if (raw.every((v) => missing(v) || !Number.isNaN(Number(v)))) {
-      return numericColumn(name, raw.map((v) => (missing(v) ? Number.NaN : Number(v))));
+      return numericColumn(
+        name,
+        raw.map((v) => (missing(v) ? Number.NaN : Number(v))),
+      );
     }
-    return categoricalColumn(name, raw.map((v) => (missing(v) ? null : v)));
+    return categoricalColumn(
+      name,
+      raw.map((v) => (missing(v) ? null : v)),
+    );
   });
   return makeFrame(cols);
 }

@@ -14,7 +14,11 @@ export interface ConcordanceCounts {
 }
 
 /** Concordance of a risk score (higher = earlier failure) with right-censored times. */
-export function concordanceIndex(time: ArrayLike<number>, event: ArrayLike<number>, risk: ArrayLike<number>): ConcordanceCounts {
+export function concordanceIndex(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  risk: ArrayLike<number>,
+): ConcordanceCounts {
   const n = time.length;
   const byRisk = Array.from({ length: n }, (_, i) => i).sort((a, b) => risk[a] - risk[b]);
   const rank = new Int32Array(n);
@@ -43,10 +47,11 @@ export function concordanceIndex(time: ArrayLike<number>, event: ArrayLike<numbe
     let q = p;
     while (q < n && time[order[q]] === t) q++;
     // censored at t are "later" than events at t
-    for (let k = p; k < q; k++) if (!(event[order[k]] > 0)) {
-      add(rank[order[k]]);
-      total++;
-    }
+    for (let k = p; k < q; k++)
+      if (!(event[order[k]] > 0)) {
+        add(rank[order[k]]);
+        total++;
+      }
     for (let k = p; k < q; k++) {
       const i = order[k];
       if (!(event[i] > 0)) continue;
@@ -56,11 +61,17 @@ export function concordanceIndex(time: ArrayLike<number>, event: ArrayLike<numbe
       tied += same;
       disc += total - below - same;
     }
-    for (let k = p; k < q; k++) if (event[order[k]] > 0) {
-      add(rank[order[k]]);
-      total++;
-    }
+    for (let k = p; k < q; k++)
+      if (event[order[k]] > 0) {
+        add(rank[order[k]]);
+        total++;
+      }
     p = q;
   }
-  return { concordant: conc, discordant: disc, tiedRisk: tied, concordance: (conc + tied / 2) / (conc + disc + tied) };
+  return {
+    concordant: conc,
+    discordant: disc,
+    tiedRisk: tied,
+    concordance: (conc + tied / 2) / (conc + disc + tied),
+  };
 }

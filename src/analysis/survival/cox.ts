@@ -81,7 +81,14 @@ interface Derivs {
   i22?: Float64Array;
 }
 
-function prepare(x: Float64Array, n: number, p: number, time: ArrayLike<number>, event: ArrayLike<number>, efron: boolean) {
+function prepare(
+  x: Float64Array,
+  n: number,
+  p: number,
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  efron: boolean,
+) {
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => time[b] - time[a]);
   const means = new Array<number>(p).fill(0);
   for (let j = 0; j < p; j++) {
@@ -214,14 +221,18 @@ export function coxPh(
   for (let i = 0; i < n; i++) events += event[i] > 0 ? 1 : 0;
   if (events === 0) throw createError('AEGLE_ANALYSIS_NO_EVENTS', { what: 'Cox model', n });
   const { data, means } = prepare(x, n, p, time, event, ties === 'efron');
-  let beta = new Float64Array(p);
+  let beta: Float64Array = new Float64Array(p);
   let cur = derivs(data, beta);
   const loglikNull = cur.loglik;
   const l0 = cholesky(cur.imat, p);
-  if (!l0) throw createError('AEGLE_ANALYSIS_SINGULAR', { what: 'Cox model information at β = 0', detail: 'a covariate is constant or collinear' });
+  if (!l0)
+    throw createError('AEGLE_ANALYSIS_SINGULAR', {
+      what: 'Cox model information at β = 0',
+      detail: 'a covariate is constant or collinear',
+    });
   const scoreStat = dot(cur.u, choleskySolve(l0, p, cur.u));
   let step = choleskySolve(l0, p, cur.u);
-  let newBeta = add(beta, step);
+  let newBeta: Float64Array = add(beta, step);
   let iter = 0;
   let halving = 0;
   let converged = false;
@@ -242,15 +253,27 @@ export function coxPh(
     beta = newBeta;
     cur = next;
     const l = cholesky(cur.imat, p);
-    if (!l) throw createError('AEGLE_ANALYSIS_SINGULAR', { what: 'Cox model information', detail: `at iteration ${iter}` });
+    if (!l)
+      throw createError('AEGLE_ANALYSIS_SINGULAR', {
+        what: 'Cox model information',
+        detail: `at iteration ${iter}`,
+      });
     step = choleskySolve(l, p, cur.u);
     newBeta = add(beta, step);
   }
   if (!converged) {
-    throw createError('AEGLE_ANALYSIS_NOT_CONVERGED', { what: 'Cox model', iterations: maxIter, detail: `log-likelihood ${cur.loglik}` });
+    throw createError('AEGLE_ANALYSIS_NOT_CONVERGED', {
+      what: 'Cox model',
+      iterations: maxIter,
+      detail: `log-likelihood ${cur.loglik}`,
+    });
   }
   const lf = cholesky(cur.imat, p);
-  if (!lf) throw createError('AEGLE_ANALYSIS_SINGULAR', { what: 'Cox model information at the estimate', detail: 'infinite coefficient?' });
+  if (!lf)
+    throw createError('AEGLE_ANALYSIS_SINGULAR', {
+      what: 'Cox model information at the estimate',
+      detail: 'infinite coefficient?',
+    });
   const vcov = choleskyInverse(lf, p);
   const z = normalQuantile(1 - (1 - (opts.confLevel ?? 0.95)) / 2);
   const names = opts.names ?? Array.from({ length: p }, (_, j) => `x${j}`);
@@ -360,10 +383,11 @@ export function coxZph(
   }
   let sum = 0;
   let cnt = 0;
-  for (let i = 0; i < n; i++) if (event[i] > 0) {
-    sum += tt[i];
-    cnt++;
-  }
+  for (let i = 0; i < n; i++)
+    if (event[i] > 0) {
+      sum += tt[i];
+      cnt++;
+    }
   const gMean = sum / cnt;
   const g = new Float64Array(blocks.length - 1);
   for (let b = 0; b + 1 < blocks.length; b++) g[b] = tt[order[blocks[b]]] - gMean;

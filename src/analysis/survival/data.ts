@@ -11,7 +11,10 @@ import { createError } from '../errors.js';
 export function timeValues(frame: Frame, name: string): Float64Array {
   const c = getColumn(frame, name);
   if (c.kind !== 'numeric') {
-    throw createError('AEGLE_ANALYSIS_BAD_COLUMN', { column: name, problem: `must be numeric (a follow-up time); it is ${c.kind}` });
+    throw createError('AEGLE_ANALYSIS_BAD_COLUMN', {
+      column: name,
+      problem: `must be numeric (a follow-up time); it is ${c.kind}`,
+    });
   }
   let count = 0;
   let first = -1;
@@ -21,7 +24,13 @@ export function timeValues(frame: Frame, name: string): Float64Array {
       if (first < 0) first = i;
     }
   }
-  if (count) throw createError('AEGLE_ANALYSIS_NEGATIVE_TIME', { column: name, count, row: first, value: c.values[first] });
+  if (count)
+    throw createError('AEGLE_ANALYSIS_NEGATIVE_TIME', {
+      column: name,
+      count,
+      row: first,
+      value: c.values[first],
+    });
   return c.values;
 }
 
@@ -37,10 +46,12 @@ export function eventValues(frame: Frame, name: string): Float64Array {
       return v === '1' || v === 'true' ? 1 : v === '0' || v === 'false' ? 0 : Number.NaN;
     });
     const bad = c.dictionary.filter((_, i) => Number.isNaN(map[i]));
-    if (bad.length) throw createError('AEGLE_ANALYSIS_BAD_EVENT', { column: name, got: bad.slice(0, 5).join(', ') });
+    if (bad.length)
+      throw createError('AEGLE_ANALYSIS_BAD_EVENT', { column: name, got: bad.slice(0, 5).join(', ') });
     return Float64Array.from(c.codes, (k) => (k < 0 ? Number.NaN : map[k]));
   }
-  if (c.kind !== 'numeric') throw createError('AEGLE_ANALYSIS_BAD_EVENT', { column: name, got: `a ${c.kind} column` });
+  if (c.kind !== 'numeric')
+    throw createError('AEGLE_ANALYSIS_BAD_EVENT', { column: name, got: `a ${c.kind} column` });
   return normaliseEvent(c.values, name);
 }
 
@@ -52,9 +63,13 @@ export function normaliseEvent(values: ArrayLike<number>, column = 'event'): Flo
   const out = new Float64Array(values.length);
   const oneTwo = vals.length > 0 && vals.every((v) => v === 1 || v === 2) && vals.includes(2);
   if (!oneTwo && !vals.every((v) => v === 0 || v === 1)) {
-    throw createError('AEGLE_ANALYSIS_BAD_EVENT', { column, got: vals.slice(0, 6).join(', ') + (vals.length > 6 ? ', …' : '') });
+    throw createError('AEGLE_ANALYSIS_BAD_EVENT', {
+      column,
+      got: vals.slice(0, 6).join(', ') + (vals.length > 6 ? ', …' : ''),
+    });
   }
-  for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]) ? Number.NaN : oneTwo ? values[i] - 1 : values[i];
+  for (let i = 0; i < values.length; i++)
+    out[i] = Number.isNaN(values[i]) ? Number.NaN : oneTwo ? values[i] - 1 : values[i];
   return out;
 }
 
@@ -115,7 +130,9 @@ export function buildDesign(
     terms.push({ name, columns: idx });
   }
   const x = new Float64Array(n * cols.length);
-  cols.forEach((v, j) => x.set(v, j * n));
+  cols.forEach((v, j) => {
+    x.set(v, j * n);
+  });
   return { x, nRows: n, names, terms };
 }
 

@@ -4,7 +4,15 @@
  */
 import { type Frame, getColumn } from '../../core/index.js';
 import { createError } from '../errors.js';
-import { type CoxFit, type CoxInternal, type CoxTies, coxPh, coxZph, type ZphRow, type ZphTransform } from './cox.js';
+import {
+  type CoxFit,
+  type CoxInternal,
+  type CoxTies,
+  coxPh,
+  coxZph,
+  type ZphRow,
+  type ZphTransform,
+} from './cox.js';
 import { buildDesign, completeRows, eventValues, groupLabels, timeValues } from './data.js';
 import { type KmGroup, kaplanMeierByGroup, sortLevels } from './km.js';
 import { type LogRankResult, logRank } from './logrank.js';
@@ -34,9 +42,15 @@ export function analyzeKaplanMeier(frame: Frame, o: KmAnalysisOptions): KmAnalys
   const t = rows.map((i) => time[i]);
   const e = rows.map((i) => event[i]);
   const dropped = frame.nRows - rows.length;
-  if (!rows.length) throw createError('AEGLE_ANALYSIS_TOO_FEW_ROWS', { what: 'Kaplan–Meier', needed: 1, got: 0 });
+  if (!rows.length)
+    throw createError('AEGLE_ANALYSIS_TOO_FEW_ROWS', { what: 'Kaplan–Meier', needed: 1, got: 0 });
   if (!o.group) {
-    const groups = kaplanMeierByGroup(t, e, t.map(() => 'all'), { confLevel: o.confLevel, levels: ['all'] });
+    const groups = kaplanMeierByGroup(
+      t,
+      e,
+      t.map(() => 'all'),
+      { confLevel: o.confLevel, levels: ['all'] },
+    );
     return { groups, dropped };
   }
   const all = groupLabels(getColumn(frame, o.group));
@@ -66,22 +80,35 @@ export interface CoxAnalysis extends CoxFit {
 /** Cox model on a frame's columns; categoricals become treatment dummies (R's default contrasts). */
 export function analyzeCox(frame: Frame, o: CoxAnalysisOptions): CoxAnalysis {
   if (!o.covariates.length) {
-    throw createError('AEGLE_ANALYSIS_BAD_ARGUMENT', { param: 'covariates', owner: 'Cox model', expected: 'at least one column', got: 'none' });
+    throw createError('AEGLE_ANALYSIS_BAD_ARGUMENT', {
+      param: 'covariates',
+      owner: 'Cox model',
+      expected: 'at least one column',
+      got: 'none',
+    });
   }
   const time = timeValues(frame, o.time);
   const event = eventValues(frame, o.event);
   for (const c of o.covariates) getColumn(frame, c);
   const rows = completeRows(frame, [o.time, o.event, ...o.covariates]);
   const need = o.covariates.length + 1;
-  if (rows.length < need) throw createError('AEGLE_ANALYSIS_TOO_FEW_ROWS', { what: 'Cox model', needed: need, got: rows.length });
+  if (rows.length < need)
+    throw createError('AEGLE_ANALYSIS_TOO_FEW_ROWS', { what: 'Cox model', needed: need, got: rows.length });
   const design = buildDesign(frame, o.covariates, rows, o.levels);
   const t = Float64Array.from(rows, (i) => time[i]);
   const e = Float64Array.from(rows, (i) => event[i]);
-  const fit = coxPh(design.x, rows.length, design.names.length, t, e, { ties: o.ties, names: design.names, confLevel: o.confLevel });
+  const fit = coxPh(design.x, rows.length, design.names.length, t, e, {
+    ties: o.ties,
+    names: design.names,
+    confLevel: o.confLevel,
+  });
   return { ...fit, dropped: frame.nRows - rows.length, terms: design.terms };
 }
 
 /** `cox.zph` on a fitted frame-level model, one row per covariate (factor dummies together). */
-export function analyzeCoxZph(fit: CoxAnalysis, transform: ZphTransform = 'km'): { table: ZphRow[]; global: ZphRow } {
+export function analyzeCoxZph(
+  fit: CoxAnalysis,
+  transform: ZphTransform = 'km',
+): { table: ZphRow[]; global: ZphRow } {
   return coxZph(fit, { transform, terms: fit.terms });
 }

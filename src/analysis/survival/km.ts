@@ -36,7 +36,11 @@ export interface KmCurve {
 }
 
 /** Kaplan–Meier curve of (time, event) pairs; NaN rows are skipped. Event must be 0/1. */
-export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, opts: KmOptions = {}): KmCurve {
+export function kaplanMeier(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  opts: KmOptions = {},
+): KmCurve {
   const idx: number[] = [];
   for (let i = 0; i < time.length; i++) if (!Number.isNaN(time[i]) && !Number.isNaN(event[i])) idx.push(i);
   idx.sort((a, b) => time[a] - time[b]);
@@ -171,7 +175,9 @@ export function kaplanMeierByGroup(
 ): KmGroup[] {
   const levels = opts.levels ?? sortLevels(group);
   let maxTime = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < time.length; i++) if (group[i] !== null && !Number.isNaN(time[i]) && !Number.isNaN(event[i])) maxTime = Math.max(maxTime, time[i]);
+  for (let i = 0; i < time.length; i++)
+    if (group[i] !== null && !Number.isNaN(time[i]) && !Number.isNaN(event[i]))
+      maxTime = Math.max(maxTime, time[i]);
   return levels.map((name) => {
     const t: number[] = [];
     const e: number[] = [];

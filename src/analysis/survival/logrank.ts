@@ -27,7 +27,13 @@ export function logRank(
   levels: readonly string[] = sortLevels(group),
 ): LogRankResult {
   const k = levels.length;
-  if (k < 2) throw createError('AEGLE_ANALYSIS_BAD_ARGUMENT', { param: 'group', owner: 'logRank', expected: 'at least 2 groups', got: k });
+  if (k < 2)
+    throw createError('AEGLE_ANALYSIS_BAD_ARGUMENT', {
+      param: 'group',
+      owner: 'logRank',
+      expected: 'at least 2 groups',
+      got: k,
+    });
   const index = new Map(levels.map((l, i) => [l, i]));
   const rows: number[] = [];
   for (let i = 0; i < time.length; i++) {
@@ -74,5 +80,14 @@ export function logRank(
   const diff = keep.map((g) => obs[g] - exp[g]);
   const chisq = quadFormInverse(subMatrix(v, k, keep), k - 1, diff);
   const variance = Array.from({ length: k }, (_, g) => Array.from(v.subarray(g * k, g * k + k)));
-  return { groups: [...levels], n, observed: obs, expected: exp, variance, chisq, df: k - 1, p: chiSquareSf(chisq, k - 1) };
+  return {
+    groups: [...levels],
+    n,
+    observed: obs,
+    expected: exp,
+    variance,
+    chisq,
+    df: k - 1,
+    p: chiSquareSf(chisq, k - 1),
+  };
 }

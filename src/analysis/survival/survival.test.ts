@@ -34,7 +34,9 @@ function close(actual: ArrayLike<number | null>, expected: ArrayLike<number | nu
       continue;
     }
     expect(a, `index ${i}`).not.toBeNull();
-    expect(Math.abs((a as number) - e), `index ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
+    expect(Math.abs((a as number) - e), `index ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(e)),
+    );
   }
 }
 
@@ -44,7 +46,10 @@ function checkCurve(c: ReturnType<typeof analyzeKaplanMeier>['groups'][number], 
   close(c.nEvent, r.n_event);
   close(c.nCensor, r.n_censor);
   close(c.survival, r.surv);
-  close(c.stdErr.map((v) => (Number.isFinite(v) ? v : null)), r.std_err);
+  close(
+    c.stdErr.map((v) => (Number.isFinite(v) ? v : null)),
+    r.std_err,
+  );
   close(c.lower, r.lower);
   close(c.upper, r.upper);
   expect(c.n).toBe(r.n);
@@ -71,7 +76,12 @@ describe('Kaplan–Meier and log-rank vs R survfit/survdiff', () => {
     close(lr.variance.flat(), vetRef.logrank_trt.var.flat());
   });
   it('veteran 4-group log-rank by celltype', () => {
-    const km = analyzeKaplanMeier(veteran, { time: 'time', event: 'status', group: 'celltype', levels: CELLTYPE.celltype });
+    const km = analyzeKaplanMeier(veteran, {
+      time: 'time',
+      event: 'status',
+      group: 'celltype',
+      levels: CELLTYPE.celltype,
+    });
     const r = extra.vet_logrank_celltype;
     close([km.logrank!.chisq, km.logrank!.p], [r.chisq, r.p]);
     expect(km.logrank!.df).toBe(3);
@@ -91,16 +101,40 @@ function checkCox(fit: ReturnType<typeof analyzeCox>, r: any): void {
   expect(fit.n).toBe(r.n);
   expect(fit.events).toBe(r.nevent);
   expect(fit.coefficients.map((c) => c.name)).toEqual(r.terms);
-  close(fit.coefficients.map((c) => c.coef), r.coef);
-  close(fit.coefficients.map((c) => c.se), r.se);
-  close(fit.coefficients.map((c) => c.hr), r.hr);
-  close(fit.coefficients.map((c) => c.z), r.z);
-  close(fit.coefficients.map((c) => c.p), r.p);
-  close(fit.coefficients.map((c) => c.lower), r.hr_lower_95);
-  close(fit.coefficients.map((c) => c.upper), r.hr_upper_95);
+  close(
+    fit.coefficients.map((c) => c.coef),
+    r.coef,
+  );
+  close(
+    fit.coefficients.map((c) => c.se),
+    r.se,
+  );
+  close(
+    fit.coefficients.map((c) => c.hr),
+    r.hr,
+  );
+  close(
+    fit.coefficients.map((c) => c.z),
+    r.z,
+  );
+  close(
+    fit.coefficients.map((c) => c.p),
+    r.p,
+  );
+  close(
+    fit.coefficients.map((c) => c.lower),
+    r.hr_lower_95,
+  );
+  close(
+    fit.coefficients.map((c) => c.upper),
+    r.hr_upper_95,
+  );
   close(fit.vcov.flat(), r.vcov.flat());
   close([fit.loglikNull, fit.loglik], [r.loglik_null, r.loglik]);
-  close([fit.lrt.stat, fit.lrt.p, fit.score.stat, fit.score.p], [r.lrt.stat, r.lrt.p, r.score.stat, r.score.p]);
+  close(
+    [fit.lrt.stat, fit.lrt.p, fit.score.stat, fit.score.p],
+    [r.lrt.stat, r.lrt.p, r.score.stat, r.score.p],
+  );
   // summary.coxph rounds the Wald statistic to 2 decimals (and takes p from the rounded value).
   expect(Math.round(fit.wald.stat * 100) / 100).toBeCloseTo(r.wald.stat, 10);
   close([fit.concordance], [r.concordance]);
@@ -126,8 +160,14 @@ describe('Cox PH vs R coxph', () => {
       ties: 'breslow',
     });
     const r = extra.vet_breslow;
-    close(fit.coefficients.map((c) => c.coef), r.coef);
-    close(fit.coefficients.map((c) => c.se), r.se);
+    close(
+      fit.coefficients.map((c) => c.coef),
+      r.coef,
+    );
+    close(
+      fit.coefficients.map((c) => c.se),
+      r.se,
+    );
     close([fit.concordance], [r.concordance]);
     close([fit.loglikNull, fit.loglik], r.loglik);
   });
@@ -135,17 +175,38 @@ describe('Cox PH vs R coxph', () => {
     const efron = analyzeCox(lung, { time: 'time', event: 'status', covariates: ['age', 'sex', 'ph.ecog'] });
     checkCox(efron, lungRef.cox);
     expect(efron.dropped).toBe(1);
-    checkCox(analyzeCox(lung, { time: 'time', event: 'status', covariates: ['age', 'sex', 'ph.ecog'], ties: 'breslow' }), lungRef.cox_breslow);
+    checkCox(
+      analyzeCox(lung, {
+        time: 'time',
+        event: 'status',
+        covariates: ['age', 'sex', 'ph.ecog'],
+        ties: 'breslow',
+      }),
+      lungRef.cox_breslow,
+    );
   });
   it('lung with wt.loss: 15 rows dropped, as R', () => {
-    const fit = analyzeCox(lung, { time: 'time', event: 'status', covariates: ['age', 'sex', 'ph.ecog', 'wt.loss'] });
+    const fit = analyzeCox(lung, {
+      time: 'time',
+      event: 'status',
+      covariates: ['age', 'sex', 'ph.ecog', 'wt.loss'],
+    });
     const r = extra.lung4;
     expect(fit.dropped).toBe(r.nomit);
     expect(fit.n).toBe(r.n);
     expect(fit.events).toBe(r.nevent);
-    close(fit.coefficients.map((c) => c.coef), r.coef);
-    close(fit.coefficients.map((c) => c.se), r.se);
-    close(fit.coefficients.map((c) => c.p), r.p);
+    close(
+      fit.coefficients.map((c) => c.coef),
+      r.coef,
+    );
+    close(
+      fit.coefficients.map((c) => c.se),
+      r.se,
+    );
+    close(
+      fit.coefficients.map((c) => c.p),
+      r.p,
+    );
     close([fit.concordance, fit.score.stat, fit.wald.stat], [r.concordance, r.score, r.wald]);
     const zph = analyzeCoxZph(fit);
     close([...zph.table.map((z) => z.chisq), zph.global.chisq], extra.lung4_zph.chisq);
@@ -155,7 +216,9 @@ describe('Cox PH vs R coxph', () => {
 describe('cox.zph vs R', () => {
   const covariates = ['trt', 'celltype', 'karno', 'diagtime', 'age', 'prior'];
   it('veteran, km transform, factor as one term', () => {
-    const zph = analyzeCoxZph(analyzeCox(veteran, { time: 'time', event: 'status', covariates, levels: CELLTYPE }));
+    const zph = analyzeCoxZph(
+      analyzeCox(veteran, { time: 'time', event: 'status', covariates, levels: CELLTYPE }),
+    );
     const r = extra.vet_zph;
     expect([...zph.table.map((z) => z.term), 'GLOBAL']).toEqual(r.terms);
     close([...zph.table.map((z) => z.chisq), zph.global.chisq], r.chisq);
@@ -163,7 +226,9 @@ describe('cox.zph vs R', () => {
     expect([...zph.table.map((z) => z.df), zph.global.df]).toEqual(r.df);
   });
   it('veteran Breslow fit', () => {
-    const zph = analyzeCoxZph(analyzeCox(veteran, { time: 'time', event: 'status', covariates, levels: CELLTYPE, ties: 'breslow' }));
+    const zph = analyzeCoxZph(
+      analyzeCox(veteran, { time: 'time', event: 'status', covariates, levels: CELLTYPE, ties: 'breslow' }),
+    );
     close([...zph.table.map((z) => z.chisq), zph.global.chisq], extra.vet_zph_breslow.chisq);
   });
 });

@@ -1,0 +1,2 @@
+export * from './iforest.js';
+export * from './robust.js';

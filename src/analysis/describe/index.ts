@@ -1,0 +1,3 @@
+export * from './tests.js';
+export * from './table1.js';
+export * from './correlation.js';

@@ -1,0 +1,3 @@
+export * from './resample.js';
+export * from './trend.js';
+export * from './news2.js';
