@@ -10,6 +10,7 @@ import './transform/index.js';
 import './learn/index.js';
 import './synth/index.js';
 import './analysis/index.js';
+import './privacy/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

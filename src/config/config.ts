@@ -39,6 +39,43 @@ export interface Config {
   /** HTTP host/port of `aegle serve`. */
   readonly host: string;
   readonly port: number;
+  /** The service (`aegle serve`): limits, CORS, load shedding, caches, audit batching. */
+  readonly serve: ServeConfig;
+  /** Secret for keyed pseudonyms, tokens and date shifts (32 bytes, hex or base64); null = none set. */
+  readonly secretKey: string | null;
+  /** Master key wrapping the data keys of encrypted objects (32 bytes, hex or base64); null = none set. */
+  readonly masterKey: string | null;
+  /** Encrypt datasets and artifacts at rest (needs masterKey). Off by default. */
+  readonly encryptAtRest: boolean;
+}
+
+/** Settings of the HTTP service. Every limit has a safe default; docs/CONFIG.md lists them. */
+export interface ServeConfig {
+  /** Origins allowed by CORS; empty = CORS off (no Access-Control-* headers). */
+  readonly corsOrigins: readonly string[];
+  /** Largest JSON body in bytes on ordinary routes. */
+  readonly bodyLimit: number;
+  /** Largest JSON body in bytes on predict / infer routes (batch scoring). */
+  readonly predictBodyLimit: number;
+  /** Largest dataset upload in bytes. */
+  readonly uploadLimit: number;
+  /** Requests per minute per API key unless the key sets its own. */
+  readonly rateLimitPerMinute: number;
+  /** Predict inputs with fields the model does not know: 'reject' (400) or 'ignore'. */
+  readonly unknownFields: 'reject' | 'ignore';
+  /** Event-loop delay (ms, p99 over the last second) above which requests are shed with 503. */
+  readonly maxEventLoopDelayMs: number;
+  /** Loaded models kept in memory (LRU). */
+  readonly modelCacheSize: number;
+  /** Audit and prediction log batching: flush every N ms or M entries, whichever comes first. */
+  readonly auditFlushMs: number;
+  readonly auditBatchSize: number;
+  /** Jobs run at once by this process's worker. */
+  readonly jobConcurrency: number;
+  /** How long shutdown waits for in-flight requests and jobs before giving up. */
+  readonly shutdownTimeoutMs: number;
+  /** Serve /docs and the OpenAPI document without a credential. */
+  readonly publicDocs: boolean;
 }
 
 export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'NULL', 'null', '?', '.'];
@@ -78,6 +115,26 @@ function url(src: Source, key: string, schemes: string[]): string | null {
   return s;
 }
 
+/**
+ * A 256-bit key from `KEY` (the value) or `KEY_FILE` (a file holding it), checked to be 64 hex digits or
+ * base64 of 32 bytes. The value is never echoed in errors.
+ */
+function key(src: Source, name: string): string | null {
+  let s = str(src, name);
+  const file = str(src, `${name}_FILE`);
+  if (s === undefined && file !== undefined) {
+    try {
+      s = readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw createError('AEGLE_CONFIG_INVALID', { key: `${name}_FILE`, expected: 'a readable key file', got: (e as NodeJS.ErrnoException).code ?? 'unreadable' });
+    }
+  }
+  if (s === undefined) return null;
+  const ok = /^[0-9a-fA-F]{64}$/.test(s) || (/^[A-Za-z0-9+/_-]{43}=?$/.test(s) && Buffer.from(s, 'base64').length === 32);
+  if (!ok) throw createError('AEGLE_CONFIG_INVALID', { key: name, expected: '32 bytes as 64 hex digits or base64', got: `${s.length} characters` });
+  return s;
+}
+
 /** Maps a config file's camelCase keys onto the env-style keys used below. */
 function fileToSource(obj: Record<string, unknown>): Source {
   const map: Record<string, string> = {
@@ -90,6 +147,22 @@ function fileToSource(obj: Record<string, unknown>): Source {
     redisUrl: 'AEGLE_REDIS_URL',
     host: 'AEGLE_HOST',
     port: 'AEGLE_PORT',
+    secretKeyFile: 'AEGLE_SECRET_KEY_FILE',
+    masterKeyFile: 'AEGLE_MASTER_KEY_FILE',
+    encryptAtRest: 'AEGLE_ENCRYPT_AT_REST',
+    corsOrigins: 'AEGLE_CORS_ORIGINS',
+    bodyLimit: 'AEGLE_BODY_LIMIT',
+    predictBodyLimit: 'AEGLE_PREDICT_BODY_LIMIT',
+    uploadLimit: 'AEGLE_UPLOAD_LIMIT',
+    rateLimitPerMinute: 'AEGLE_RATE_LIMIT',
+    unknownFields: 'AEGLE_UNKNOWN_FIELDS',
+    maxEventLoopDelayMs: 'AEGLE_MAX_EVENT_LOOP_DELAY_MS',
+    modelCacheSize: 'AEGLE_MODEL_CACHE_SIZE',
+    auditFlushMs: 'AEGLE_AUDIT_FLUSH_MS',
+    auditBatchSize: 'AEGLE_AUDIT_BATCH_SIZE',
+    jobConcurrency: 'AEGLE_JOB_CONCURRENCY',
+    shutdownTimeoutMs: 'AEGLE_SHUTDOWN_TIMEOUT_MS',
+    publicDocs: 'AEGLE_PUBLIC_DOCS',
   };
   const out: Source = {};
   for (const [k, v] of Object.entries(obj)) {
@@ -140,5 +213,50 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: url(src, 'AEGLE_REDIS_URL', ['redis', 'rediss']),
     host: str(src, 'AEGLE_HOST') ?? '127.0.0.1',
     port: int(src, 'AEGLE_PORT', 0, 65535) ?? 8080,
+    serve: {
+      corsOrigins: (str(src, 'AEGLE_CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      bodyLimit: int(src, 'AEGLE_BODY_LIMIT', 1024, 2 ** 31) ?? 1 << 20,
+      predictBodyLimit: int(src, 'AEGLE_PREDICT_BODY_LIMIT', 1024, 2 ** 31) ?? 64 << 20,
+      uploadLimit: int(src, 'AEGLE_UPLOAD_LIMIT', 1024, Number.MAX_SAFE_INTEGER) ?? 2 ** 31,
+      rateLimitPerMinute: int(src, 'AEGLE_RATE_LIMIT', 1, 1e9) ?? 60_000,
+      unknownFields: oneOf(src, 'AEGLE_UNKNOWN_FIELDS', ['reject', 'ignore'] as const) ?? 'reject',
+      maxEventLoopDelayMs: int(src, 'AEGLE_MAX_EVENT_LOOP_DELAY_MS', 1, 60_000) ?? 250,
+      modelCacheSize: int(src, 'AEGLE_MODEL_CACHE_SIZE', 1, 10_000) ?? 16,
+      auditFlushMs: int(src, 'AEGLE_AUDIT_FLUSH_MS', 1, 60_000) ?? 50,
+      auditBatchSize: int(src, 'AEGLE_AUDIT_BATCH_SIZE', 1, 100_000) ?? 1000,
+      jobConcurrency: int(src, 'AEGLE_JOB_CONCURRENCY', 1, 256) ?? 1,
+      shutdownTimeoutMs: int(src, 'AEGLE_SHUTDOWN_TIMEOUT_MS', 0, 3_600_000) ?? 30_000,
+      publicDocs: ['true', '1'].includes(oneOf(src, 'AEGLE_PUBLIC_DOCS', ['true', 'false', '1', '0'] as const) ?? 'false'),
+    },
+    ...atRest(src),
+  };
+}
+
+/** Keys of the privacy layer (pseudonym secret, master key) and the encryption-at-rest switch. */
+function atRest(src: Source): Pick<Config, 'secretKey' | 'masterKey' | 'encryptAtRest'> {
+  const flag = oneOf(src, 'AEGLE_ENCRYPT_AT_REST', ['true', 'false', '1', '0'] as const) ?? 'false';
+  const masterKey = key(src, 'AEGLE_MASTER_KEY');
+  const encryptAtRest = flag === 'true' || flag === '1';
+  if (encryptAtRest && !masterKey) {
+    throw createError('AEGLE_CONFIG_INVALID', { key: 'AEGLE_ENCRYPT_AT_REST', expected: 'AEGLE_MASTER_KEY or AEGLE_MASTER_KEY_FILE set too', got: 'no master key' });
+  }
+  return { secretKey: key(src, 'AEGLE_SECRET_KEY'), masterKey, encryptAtRest };
+}
+
+function oneOf<const T extends string>(src: Source, key: string, allowed: readonly T[]): T | undefined {
+  const s = str(src, key);
+  if (s === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(s)) throw createError('AEGLE_CONFIG_INVALID', { key, expected: allowed.join('|'), got: s });
+  return s as T;
+}
+
+/**
+ * Service URLs for integration tests (`AEGLE_TEST_DATABASE_URL`, `AEGLE_TEST_REDIS_URL`); null when
+ * unset, and the tests that need them skip with a notice.
+ */
+export function testServices(env: Record<string, string | undefined> = process.env): { databaseUrl: string | null; redisUrl: string | null } {
+  return {
+    databaseUrl: url(env, 'AEGLE_TEST_DATABASE_URL', ['postgres', 'postgresql']),
+    redisUrl: url(env, 'AEGLE_TEST_REDIS_URL', ['redis', 'rediss']),
   };
 }

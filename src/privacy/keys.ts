@@ -13,6 +13,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { createError } from '../core/index.js';
+import './errors.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -24,8 +25,9 @@ export function parseKey(text: string, what = 'The key'): Uint8Array {
   const s = text.trim();
   let bytes: Buffer | null = null;
   if (/^[0-9a-fA-F]{64}$/.test(s)) bytes = Buffer.from(s, 'hex');
-  else if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(s)) bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (!bytes || bytes.length !== 32) {
+  else if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(s))
+    bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes?.length !== 32) {
     throw createError('AEGLE_PRIVACY_BAD_KEY', {
       what,
       expected: '32 bytes as 64 hex digits or base64',
@@ -129,7 +131,9 @@ export function createPseudonymizer(secret: Uint8Array): Pseudonymizer {
         d.setAuthTag(raw.subarray(raw.length - 16));
         return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
       } catch {
-        throw createError('AEGLE_PRIVACY_BAD_TOKEN', { reason: 'authentication failed (altered, or another key)' });
+        throw createError('AEGLE_PRIVACY_BAD_TOKEN', {
+          reason: 'authentication failed (altered, or another key)',
+        });
       }
     },
     dateOffsetDays,

@@ -88,7 +88,8 @@ const RE = {
   ssnCue: /\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#)?\s*(\d{3}[ .]?\d{2}[ .]?\d{4})\b/gi,
   card: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
   iban: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
-  licence: /\b(?:driver'?s?\s+licen[cs]e|licen[cs]e|DL)\s*(?:number|no\.?|#)?\s*(?:is|:|#)?\s*([A-Z0-9][A-Z0-9-]{4,19})\b/gi,
+  licence:
+    /\b(?:driver'?s?\s+licen[cs]e|licen[cs]e|DL)\s*(?:number|no\.?|#)?\s*(?:is|:|#)?\s*([A-Z0-9][A-Z0-9-]{4,19})\b/gi,
   idCue:
     /\b(?:mrn|medical record(?: number| no\.?| #)?|record (?:number|no\.?|#)|account(?: number| no\.?| #)?|acct\.?(?: #)?|member(?: id| number)|policy(?: number| no\.?| #)?|health plan(?: id| number)?|beneficiary(?: id| number)?|certificate(?: number| no\.?)?|serial(?: number| no\.?)?|device(?: id| serial)|vin|plate|patient id|encounter(?: id| number)?)\s*(?:is|:|#)?\s*([A-Z0-9][A-Z0-9-]{3,24})\b/gi,
   longDigits: /(?<![\d.])\d{6,}(?![\d.]*\d)/g,
@@ -102,21 +103,23 @@ const RE = {
     'giu',
   ),
   dateMonthYear: /(?<![\d/])(?:0?[1-9]|1[0-2])\/(?:19|20)\d{2}(?![\d/])/g,
-  ageOld: /\b(?:9\d|1[0-4]\d)(?=\s*-?\s*(?:years?|yrs?|y\/?o|yo)\b)(?:\s*-?\s*(?:years?|yrs?)(?:[\s-]*old)?|\s*y\/?o)?/gi,
+  ageOld:
+    /\b(?:9\d|1[0-4]\d)(?=\s*-?\s*(?:years?|yrs?|y\/?o|yo)\b)(?:\s*-?\s*(?:years?|yrs?)(?:[\s-]*old)?|\s*y\/?o)?/gi,
   ageCue: /\b(?:age|aged)\s*:?\s*((?:9\d|1[0-4]\d))\b/gi,
   zip: /(?<![\d-])\d{5}(?:-\d{4})?(?![\d-])/g,
   // street address cores
   streetUs: new RegExp(
-    `(?<![\\p{L}\\p{N}])\\d{1,5}[a-z]?(?:\\s+\\d{1,5})?\\s+(?:[\\p{L}][\\p{L}\\p{M}.'-]*\\s+){0,4}?(?:${STREET_SUFFIXES})\\b\\.?`,
+    `(?<![\\p{L}\\p{N}/.:-])\\d{1,5}[a-z]?(?:\\s+\\d{1,5})?\\s+(?:[\\p{L}][\\p{L}\\p{M}.'-]*\\s+){0,4}?(?:${STREET_SUFFIXES})\\b\\.?`,
     'giu',
   ),
-  streetNum: /(?<![\p{L}\p{N}])\d{1,5}\s+(?:[\p{L}][\p{L}\p{M}.'-]*\s+){1,4}\d{1,5}[a-z]?\b\.?/giu,
+  streetNum: /(?<![\p{L}\p{N}/.:-])\d{1,5}\s+(?:[\p{L}][\p{L}\p{M}.'-]*\s+){1,4}\d{1,5}\b\.?/giu,
   streetEu:
     /(?<![\p{L}])[\p{L}][\p{L}\p{M}-]*(?:straat|strasse|straße|gasse|weg|laan|plein|gata|gade|vej|utca|útja|ulica|allee|platz|gürtel)\s+\d{1,5}\b/giu,
   streetPre:
     /(?<![\p{L}\p{N}])\d{1,5}(?:\s+\d{1,5})?\s+(?:rue|via|calle|rua|avenida|chemin|allée|viale|piazza|plaza)\s+[\p{L}][\p{L}\p{M}.'-]*(?:\s+\p{Lu}[\p{L}\p{M}.'-]*){0,3}/giu,
-  streetTwoNum: /(?<![\p{L}\p{N}])\d{1,5}\s+\d{1,5}\s+(?:[\p{L}][\p{L}\p{M}.'-]*)(?:\s+[\p{L}][\p{L}\p{M}.'-]*){0,2}/gu,
-  unit: /\b(?:apt|apartment|suite|ste|unit|room|rm|bldg|building)\.?\s*#?\s*\d+[a-z]?\b|(?<![\w&])#\s?\d+[a-z]?\b/giu,
+  streetTwoNum:
+    /(?<![\p{L}\p{N}/.:-])\d{1,5}\s+\d{1,5}\s+(?:[\p{L}][\p{L}\p{M}.'-]*)(?:\s+[\p{L}][\p{L}\p{M}.'-]*){0,2}/gu,
+  unit: /\b(?:apt|apartment|suite|ste|unit|room|rm|bldg|building)\.?\s*#?\s*\d+[a-z]?\b/giu,
   poBox: /\bp\.?\s?o\.?\s*box\s+\d+\b/gi,
   cityStateZip: /(?:\p{Lu}[\p{L}\p{M}.'-]*\s+){0,3}\p{Lu}[\p{L}\p{M}.'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b/gu,
   token: /\p{L}[\p{L}\p{M}]*(?:['’.-]\p{L}[\p{L}\p{M}]*)*\.?/gu,
@@ -180,6 +183,8 @@ function tokenize(text: string): Tok[] {
     let s = m[0];
     const start = m.index;
     let end = start + s.length;
+    const contraction = /['’](?:d|m|ll|re|ve|t)$/i.exec(s);
+    if (contraction) continue;
     const poss = /['’]s$/i.exec(s);
     if (poss) {
       s = s.slice(0, -2);
@@ -192,7 +197,14 @@ function tokenize(text: string): Tok[] {
     let j = start - 1;
     while (j >= 0 && /[\s"'“‘(*?•]/.test(text[j]) && text[j] !== '\n') j--;
     const sentenceStart = j < 0 || /[.!?:;\n]/.test(text[j]) || text[j] === '\n';
-    out.push({ start, end: bare === s ? end : end - 1, key: bare.toLowerCase(), cap, allCaps, sentenceStart });
+    out.push({
+      start,
+      end: bare === s ? end : end - 1,
+      key: bare.toLowerCase(),
+      cap,
+      allCaps,
+      sentenceStart,
+    });
   }
   return out;
 }
@@ -212,8 +224,9 @@ function detectNames(text: string, out: Candidate[], opts: Required<Omit<DetectO
     // 1. title cue: "Dr. X", "ms. x", "Mrs Amy X"
     if (i > 0 && TITLES.has(toks[i - 1].key) && /^\.?\s+$/.test(gap(toks[i - 1], t) || ' ')) {
       const prevRaw = text.slice(toks[i - 1].start, toks[i - 1].end + 1);
-      const titled = /\.$/.test(prevRaw) || /^(?:dr|mr|mrs|ms|mx|prof)$/i.test(toks[i - 1].key) || toks[i - 1].cap;
-      if (titled && !(t.key.length <= 2 && common)) {
+      const titled =
+        /\.$/.test(prevRaw) || /^(?:dr|mr|mrs|ms|mx|prof)$/i.test(toks[i - 1].key) || toks[i - 1].cap;
+      if (titled && (t.cap || t.allCaps || !common)) {
         isName[i] = 1;
         continue;
       }
@@ -227,7 +240,11 @@ function detectNames(text: string, out: Candidate[], opts: Required<Omit<DetectO
     if (t.allCaps) continue;
     // 3. dictionaries
     if (dict && GIVEN_NAMES.has(t.key)) {
-      if (t.cap && (!AMBIGUOUS_GIVEN.has(t.key) || (i + 1 < toks.length && toks[i + 1].cap && !COMMON_WORDS.has(toks[i + 1].key)))) {
+      if (
+        t.cap &&
+        (!AMBIGUOUS_GIVEN.has(t.key) ||
+          (i + 1 < toks.length && toks[i + 1].cap && !COMMON_WORDS.has(toks[i + 1].key)))
+      ) {
         isName[i] = 1;
         continue;
       }
@@ -254,7 +271,8 @@ function detectNames(text: string, out: Candidate[], opts: Required<Omit<DetectO
     if (!/^\.?\s$/.test(g) && !/^\s$/.test(g)) continue;
     const prevLower = !toks[i - 1].cap && !toks[i - 1].allCaps;
     if (CREDENTIALS.has(t.key) || CREDENTIALS.has(`${t.key}.`)) isName[i] = 2;
-    else if (t.cap && (!COMMON_WORDS.has(t.key) || (opts.nameDictionaries && SURNAMES.has(t.key)))) isName[i] = 1;
+    else if (t.cap && (!COMMON_WORDS.has(t.key) || (opts.nameDictionaries && SURNAMES.has(t.key))))
+      isName[i] = 1;
     else if (prevLower && !t.cap && !t.allCaps && !COMMON_WORDS.has(t.key) && t.key.length > 1) isName[i] = 1;
   }
   // merge runs of name tokens separated by single spaces (or an initial's dot)
@@ -273,6 +291,9 @@ function detectNames(text: string, out: Candidate[], opts: Required<Omit<DetectO
   }
 }
 
+const PLACE_WORDS =
+  /^(?:apt|suite|st|rd|ave|and|of|the|city|town|county|island|islands|republic|north|south|east|west|new|saint|san|santa|fort|port|mount|lake|falls|park|beach|springs|heights|valley|harbor|harbour|bay|point|creek|hill|hills)$/;
+
 const SEGMENT = /[ \t]*(?:[,\n][ \t]*|\n)+[^\p{L}\p{N}\n]{0,4}|[ \t]+/uy;
 
 /** True when `seg` looks like part of an address (a place name, a unit, a state code, a postcode). */
@@ -283,7 +304,7 @@ function addressSegment(seg: string): boolean {
   for (const w of words) {
     const k = w.toLowerCase().replace(/[.,'’]+$/, '');
     if (k === 'nan' || /^\d{1,6}$/.test(k)) continue;
-    if (COMMON_WORDS.has(k) && !/^(?:apt|suite|st|rd|ave|and|of)$/.test(k)) commonCount++;
+    if (COMMON_WORDS.has(k) && !PLACE_WORDS.test(k)) commonCount++;
   }
   return commonCount === 0;
 }
@@ -307,10 +328,12 @@ function extendAddress(text: string, end: number): number {
       end = from + zip[0].length;
       continue;
     }
-    const m = spaceOnly ? /^[\p{L}][\p{L}\p{M}.'-]*/u.exec(rest) : /^[^,\n;:!?()]{1,40}?(?=\s*(?:[,\n;:!?()]|$))/u.exec(rest);
+    const m = spaceOnly
+      ? /^[\p{L}][^\s,;:!?()]*/u.exec(rest)
+      : /^[^,\n;:!?()]{1,40}?(?=\s*(?:[,\n;:!?()]|$))/u.exec(rest);
     if (!m || !addressSegment(m[0])) break;
     const w = m[0].trim();
-    if (spaceOnly && !(isUpper(w[0]) || w === 'nan')) break;
+    if (spaceOnly && !(isUpper(w[0]) || w === 'nan' || w === 'and' || w === 'of')) break;
     end = from + m[0].trimEnd().length;
   }
   return end;
@@ -336,9 +359,11 @@ export function detectPhi(text: string, options: DetectOptions = {}): PhiEntity[
     const s = m[0].replace(/[.,;:!?)\]]+$/, '');
     push(c, m.index, m.index + s.length, 'URL', 8);
   }
-  for (const m of text.matchAll(RE.domain)) push(c, m.index, m.index + m[0].replace(/[.,;:!?)\]]+$/, '').length, 'URL', 5);
+  for (const m of text.matchAll(RE.domain))
+    push(c, m.index, m.index + m[0].replace(/[.,;:!?)\]]+$/, '').length, 'URL', 5);
   for (const m of text.matchAll(RE.ipv4)) push(c, m.index, m.index + m[0].length, 'IP', 8);
-  for (const m of text.matchAll(RE.ipv6)) if (/\d/.test(m[0]) && m[0].length >= 6) push(c, m.index, m.index + m[0].length, 'IP', 7);
+  for (const m of text.matchAll(RE.ipv6))
+    if (/\d/.test(m[0]) && m[0].length >= 6) push(c, m.index, m.index + m[0].length, 'IP', 7);
   for (const m of text.matchAll(RE.ssn)) push(c, m.index, m.index + m[0].length, 'SSN', 8);
   for (const m of text.matchAll(RE.ssnCue)) {
     const s = m.index + m[0].length - m[1].length;
@@ -348,7 +373,8 @@ export function detectPhi(text: string, options: DetectOptions = {}): PhiEntity[
     const d = m[0].replace(/\D/g, '');
     push(c, m.index, m.index + m[0].length, luhn(d) ? 'CREDIT_CARD' : 'ID', luhn(d) ? 8 : 4);
   }
-  for (const m of text.matchAll(RE.iban)) if (ibanValid(m[0])) push(c, m.index, m.index + m[0].length, 'IBAN', 8);
+  for (const m of text.matchAll(RE.iban))
+    if (ibanValid(m[0])) push(c, m.index, m.index + m[0].length, 'IBAN', 8);
   for (const m of text.matchAll(RE.licence)) {
     if (!/\d/.test(m[1])) continue;
     const s = m.index + m[0].length - m[1].length;
@@ -363,11 +389,15 @@ export function detectPhi(text: string, options: DetectOptions = {}): PhiEntity[
   for (const m of text.matchAll(RE.dateIso)) push(c, m.index, m.index + m[0].length, 'DATE', 7);
   for (const m of text.matchAll(RE.dateNum)) {
     const p = m[0].split(/[/.-]/).map(Number);
-    if ((p[0] >= 1 && p[0] <= 12 && p[1] >= 1 && p[1] <= 31) || (p[1] >= 1 && p[1] <= 12 && p[0] >= 1 && p[0] <= 31)) {
+    if (
+      (p[0] >= 1 && p[0] <= 12 && p[1] >= 1 && p[1] <= 31) ||
+      (p[1] >= 1 && p[1] <= 12 && p[0] >= 1 && p[0] <= 31)
+    ) {
       push(c, m.index, m.index + m[0].length, 'DATE', 7);
     }
   }
-  for (const m of text.matchAll(RE.dateText)) if (/\d/.test(m[0])) push(c, m.index, m.index + m[0].length, 'DATE', 7);
+  for (const m of text.matchAll(RE.dateText))
+    if (/\d/.test(m[0])) push(c, m.index, m.index + m[0].length, 'DATE', 7);
   for (const m of text.matchAll(RE.dateMonthYear)) push(c, m.index, m.index + m[0].length, 'DATE', 6);
   for (const m of text.matchAll(RE.ageOld)) push(c, m.index, m.index + m[0].length, 'AGE', 7);
   for (const m of text.matchAll(RE.ageCue)) {
@@ -387,9 +417,7 @@ export function detectPhi(text: string, options: DetectOptions = {}): PhiEntity[
     }
   };
   const hasUncommonWord = (s: string) =>
-    s
-      .split(/\s+/)
-      .some((w) => /\p{L}/u.test(w) && !COMMON_WORDS.has(w.toLowerCase().replace(/[.,]+$/, '')));
+    s.split(/\s+/).some((w) => /\p{L}/u.test(w) && !COMMON_WORDS.has(w.toLowerCase().replace(/[.,]+$/, '')));
   addrCore(RE.streetUs);
   addrCore(RE.streetNum, hasUncommonWord);
   addrCore(RE.streetEu);
@@ -409,26 +437,35 @@ export function detectPhi(text: string, options: DetectOptions = {}): PhiEntity[
     push(c, s, m.index + m[0].length, 'ADDRESS', 6);
   }
   detectNames(text, c, opts);
-  return resolve(c, text.length, options.types);
+  return resolve(c, text, options.types);
 }
 
-function resolve(c: Candidate[], n: number, types?: readonly PhiType[]): PhiEntity[] {
+function resolve(c: Candidate[], textRef: string, types?: readonly PhiType[]): PhiEntity[] {
+  const n = textRef.length;
   const allowed = types ? new Set(types) : null;
   const cand = allowed ? c.filter((x) => allowed.has(x.type)) : c;
   cand.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const taken = new Uint8Array(n);
   const kept: PhiEntity[] = [];
   for (const x of cand) {
-    let free = true;
-    for (let i = x.start; i < x.end; i++) {
-      if (taken[i]) {
-        free = false;
-        break;
+    // keep the parts not already taken (clipping, never dropping, so no PHI character is lost)
+    let i = x.start;
+    while (i < x.end) {
+      while (i < x.end && taken[i]) i++;
+      let j = i;
+      while (j < x.end && !taken[j]) j++;
+      if (j > i && (j - i === x.end - x.start || /[\p{L}\p{N}]/u.test(textRef.slice(i, j)))) {
+        let a = i;
+        let b = j;
+        while (a < b && /\s/.test(textRef[a])) a++;
+        while (b > a && /\s/.test(textRef[b - 1])) b--;
+        if (b > a) {
+          taken.fill(1, a, b);
+          kept.push({ start: a, end: b, type: x.type });
+        }
       }
+      i = j;
     }
-    if (!free) continue;
-    taken.fill(1, x.start, x.end);
-    kept.push({ start: x.start, end: x.end, type: x.type });
   }
   return kept.sort((a, b) => a.start - b.start);
 }

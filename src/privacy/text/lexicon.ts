@@ -96,7 +96,25 @@ dr doctor mr mrs ms miss mx prof professor sir madam dame lord lady rev reverend
 `);
 
 /** Credentials written after a name (kept inside the name span). */
-export const CREDENTIALS = new Set(['md', 'm.d.', 'do', 'd.o.', 'rn', 'np', 'pa', 'pa-c', 'phd', 'ph.d.', 'dds', 'facp', 'mph', 'jr', 'sr', 'ii', 'iii']);
+export const CREDENTIALS = new Set([
+  'md',
+  'm.d.',
+  'do',
+  'd.o.',
+  'rn',
+  'np',
+  'pa',
+  'pa-c',
+  'phd',
+  'ph.d.',
+  'dds',
+  'facp',
+  'mph',
+  'jr',
+  'sr',
+  'ii',
+  'iii',
+]);
 
 /**
  * Common English words, including those that begin sentences and capitalised terms of clinical notes.

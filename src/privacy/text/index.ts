@@ -1,0 +1,3 @@
+export * from './detect.js';
+export * from './redact.js';
+export * from './evaluate.js';
