@@ -6,6 +6,8 @@ export { auroc, RISK_COEFFICIENTS, RISK_FORMULA, sigmoid, trueRisk } from './ris
 export type { Activity, RiskInputs, Smoking } from './risk.js';
 export { DEFAULT_DEFECT_RATES, GLUCOSE_MG_PER_MMOL, LAB_COLUMNS, MNAR_RULE, NO_DEFECTS } from './defects.js';
 export { generateCohort, MAX_PATIENTS, PHI_COLUMNS, resolveDefectRates } from './generate.js';
+export { cohortResources, writeCohortFhir } from './fhir-write.js';
+export type { FhirWriteOptions, FhirWriteResult } from './fhir-write.js';
 export { defectCounts, groundTruthJson, rowCounts, truthFrame, writeCohort } from './write.js';
 export type { WriteOptions } from './write.js';
 export { csvField, frameToCsv, frameToCsvChunks } from './csv.js';
