@@ -3,3 +3,5 @@ export * from './trees/binning.js';
 export * from './trees/hist.js';
 export * from './trees/tree-arrays.js';
 export * from './pool.js';
+export * from './trees/predict.js';
+export * from './trees/impurity-tree.js';

@@ -48,7 +48,19 @@ export function serialHistBackend(): HistBackend {
     allocUint8: (n) => new Uint8Array(n),
     async build(d, tasks, features) {
       for (const t of tasks) {
-        buildHistograms(d.bins, d.nRows, d.gh, t.all ? null : d.rows, t.start, t.end, features, 0, features.length, t.slot, 0);
+        buildHistograms(
+          d.bins,
+          d.nRows,
+          d.gh,
+          t.all ? null : d.rows,
+          t.start,
+          t.end,
+          features,
+          0,
+          features.length,
+          t.slot,
+          0,
+        );
       }
     },
   };
@@ -138,7 +150,20 @@ export function threadedHistBackend(threads: number): HistBackend {
       }
       if (parts.length) {
         const [a, b] = parts[0];
-        for (const t of tasks) buildHistograms(d.bins, d.nRows, d.gh, t.all ? null : d.rows, t.start, t.end, features, a, b, t.slot, 0);
+        for (const t of tasks)
+          buildHistograms(
+            d.bins,
+            d.nRows,
+            d.gh,
+            t.all ? null : d.rows,
+            t.start,
+            t.end,
+            features,
+            a,
+            b,
+            t.slot,
+            0,
+          );
       }
       await Promise.all(jobs);
     },

@@ -27,7 +27,12 @@ export interface FeatureBins {
 const BIN_SAMPLE = 200_000;
 
 /** Learns the bins of one column (`values` = one column of a column-major matrix). */
-export function fitFeatureBins(values: Float64Array, maxBins: number, categorical: boolean, seed = 0): FeatureBins {
+export function fitFeatureBins(
+  values: Float64Array,
+  maxBins: number,
+  categorical: boolean,
+  seed = 0,
+): FeatureBins {
   if (categorical) return fitCategoricalBins(values, maxBins);
   let sample: Float64Array;
   if (values.length > BIN_SAMPLE) {
@@ -37,11 +42,12 @@ export function fitFeatureBins(values: Float64Array, maxBins: number, categorica
   } else sample = values;
   let k = 0;
   const present = new Float64Array(sample.length);
-  for (let i = 0; i < sample.length; i++) if (sample[i] === sample[i]) present[k++] = sample[i];
+  for (let i = 0; i < sample.length; i++) if (!Number.isNaN(sample[i])) present[k++] = sample[i];
   const sorted = present.subarray(0, k).sort();
   // distinct values
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
   if (distinct.length <= maxBins) {
     const t = new Float64Array(Math.max(0, distinct.length - 1));
     for (let i = 0; i < t.length; i++) t[i] = (distinct[i] + distinct[i + 1]) / 2;
@@ -79,7 +85,7 @@ function fitCategoricalBins(values: Float64Array, maxBins: number): FeatureBins 
 
 /** Bin index of one value. */
 export function binValue(fb: FeatureBins, v: number): number {
-  if (v !== v) return MISSING_BIN;
+  if (Number.isNaN(v)) return MISSING_BIN;
   const t = fb.thresholds;
   if (fb.categorical) {
     // binary search for the code
@@ -125,7 +131,7 @@ export function binMatrix(
     const m = t.length;
     for (let i = 0; i < nRows; i++) {
       const v = data[off + i];
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         out[off + i] = MISSING_BIN;
         continue;
       }

@@ -16,9 +16,26 @@ export function histSize(nFeatures: number): number {
   return nFeatures * HIST_STRIDE;
 }
 
+let scratch = new Float64Array(0);
+
+/** Gradient pairs of rows[start..end) copied into a contiguous buffer (LightGBM's ordered gradients). */
+function orderedGradients(gh: Float64Array, rows: Int32Array, start: number, end: number): Float64Array {
+  const m = end - start;
+  if (scratch.length < 2 * m) scratch = new Float64Array(Math.max(2 * m, scratch.length * 2));
+  const og = scratch;
+  for (let i = start, j = 0; i < end; i++, j += 2) {
+    const r = rows[i] * 2;
+    og[j] = gh[r];
+    og[j + 1] = gh[r + 1];
+  }
+  return og;
+}
+
 /**
  * Builds the histograms of features `features[fFrom..fTo)` for the rows `rows[start..end)` (or every row
- * 0..nRows−1 when `rows` is null) into `hist` at `histOffset`.
+ * 0..nRows−1 when `rows` is null) into `hist` at `histOffset`. Four features share one pass over the
+ * rows, and the rows' gradient pairs are first gathered in order (LightGBM's ordered gradients), so
+ * each pass reads gradients sequentially.
  *
  * @param bins column-major bin matrix (nRows × nFeatures)
  * @param gh interleaved gradient/hessian pairs: gh[2r] = g_r, gh[2r+1] = h_r
@@ -36,66 +53,57 @@ export function buildHistograms(
   hist: Float64Array,
   histOffset: number,
 ): void {
+  const og = rows === null ? gh : orderedGradients(gh, rows, start, end);
+  const m = rows === null ? nRows : end - start;
+  const base = rows === null ? 0 : start;
+  const rr = rows ?? new Int32Array(0);
+  const all = rows === null;
   let k = fFrom;
-  // Two features per pass: the row index and its gradient pair are loaded once for both.
-  for (; k + 1 < fTo; k += 2) {
-    const f0 = features[k];
-    const f1 = features[k + 1];
-    const h0 = histOffset + f0 * HIST_STRIDE;
-    const h1 = histOffset + f1 * HIST_STRIDE;
+  for (; k + 3 < fTo; k += 4) {
+    const h0 = histOffset + features[k] * HIST_STRIDE;
+    const h1 = histOffset + features[k + 1] * HIST_STRIDE;
+    const h2 = histOffset + features[k + 2] * HIST_STRIDE;
+    const h3 = histOffset + features[k + 3] * HIST_STRIDE;
     hist.fill(0, h0, h0 + HIST_STRIDE);
     hist.fill(0, h1, h1 + HIST_STRIDE);
-    const c0 = f0 * nRows;
-    const c1 = f1 * nRows;
-    if (rows === null) {
-      for (let r = 0; r < nRows; r++) {
-        const g = gh[2 * r];
-        const h = gh[2 * r + 1];
-        const b0 = h0 + bins[c0 + r] * 3;
-        const b1 = h1 + bins[c1 + r] * 3;
-        hist[b0] += g;
-        hist[b0 + 1] += h;
-        hist[b0 + 2] += 1;
-        hist[b1] += g;
-        hist[b1 + 1] += h;
-        hist[b1 + 2] += 1;
-      }
-    } else {
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const g = gh[2 * r];
-        const h = gh[2 * r + 1];
-        const b0 = h0 + bins[c0 + r] * 3;
-        const b1 = h1 + bins[c1 + r] * 3;
-        hist[b0] += g;
-        hist[b0 + 1] += h;
-        hist[b0 + 2] += 1;
-        hist[b1] += g;
-        hist[b1 + 1] += h;
-        hist[b1 + 2] += 1;
-      }
+    hist.fill(0, h2, h2 + HIST_STRIDE);
+    hist.fill(0, h3, h3 + HIST_STRIDE);
+    const c0 = features[k] * nRows;
+    const c1 = features[k + 1] * nRows;
+    const c2 = features[k + 2] * nRows;
+    const c3 = features[k + 3] * nRows;
+    for (let j = 0; j < m; j++) {
+      const r = all ? j : rr[base + j];
+      const g = og[2 * j];
+      const h = og[2 * j + 1];
+      const b0 = h0 + bins[c0 + r] * 3;
+      const b1 = h1 + bins[c1 + r] * 3;
+      const b2 = h2 + bins[c2 + r] * 3;
+      const b3 = h3 + bins[c3 + r] * 3;
+      hist[b0] += g;
+      hist[b0 + 1] += h;
+      hist[b0 + 2] += 1;
+      hist[b1] += g;
+      hist[b1 + 1] += h;
+      hist[b1 + 2] += 1;
+      hist[b2] += g;
+      hist[b2 + 1] += h;
+      hist[b2 + 2] += 1;
+      hist[b3] += g;
+      hist[b3 + 1] += h;
+      hist[b3 + 2] += 1;
     }
   }
   for (; k < fTo; k++) {
-    const f = features[k];
-    const h0 = histOffset + f * HIST_STRIDE;
+    const h0 = histOffset + features[k] * HIST_STRIDE;
     hist.fill(0, h0, h0 + HIST_STRIDE);
-    const c0 = f * nRows;
-    if (rows === null) {
-      for (let r = 0; r < nRows; r++) {
-        const b0 = h0 + bins[c0 + r] * 3;
-        hist[b0] += gh[2 * r];
-        hist[b0 + 1] += gh[2 * r + 1];
-        hist[b0 + 2] += 1;
-      }
-    } else {
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b0 = h0 + bins[c0 + r] * 3;
-        hist[b0] += gh[2 * r];
-        hist[b0 + 1] += gh[2 * r + 1];
-        hist[b0 + 2] += 1;
-      }
+    const c0 = features[k] * nRows;
+    for (let j = 0; j < m; j++) {
+      const r = all ? j : rr[base + j];
+      const b0 = h0 + bins[c0 + r] * 3;
+      hist[b0] += og[2 * j];
+      hist[b0 + 1] += og[2 * j + 1];
+      hist[b0 + 2] += 1;
     }
   }
 }

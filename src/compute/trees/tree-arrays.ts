@@ -83,7 +83,16 @@ export class TreeBuilder {
   }
 
   /** Turns leaf `id` into a numeric split. */
-  setNumericSplit(id: number, feature: number, threshold: number, bin: number, defaultLeft: boolean, gain: number, l: number, r: number): void {
+  setNumericSplit(
+    id: number,
+    feature: number,
+    threshold: number,
+    bin: number,
+    defaultLeft: boolean,
+    gain: number,
+    l: number,
+    r: number,
+  ): void {
     this.feature[id] = feature;
     this.threshold[id] = threshold;
     this.thresholdBin[id] = bin;
@@ -94,7 +103,15 @@ export class TreeBuilder {
   }
 
   /** Turns leaf `id` into a categorical split sending the listed integer codes left. */
-  setCategoricalSplit(id: number, feature: number, leftCodes: readonly number[], defaultLeft: boolean, gain: number, l: number, r: number): void {
+  setCategoricalSplit(
+    id: number,
+    feature: number,
+    leftCodes: readonly number[],
+    defaultLeft: boolean,
+    gain: number,
+    l: number,
+    r: number,
+  ): void {
     let max = 0;
     for (const c of leftCodes) if (c > max) max = c;
     const words = (max >>> 5) + 1;
@@ -203,7 +220,12 @@ export function leafOf(t: TreeArrays, root: number, data: Float64Array, nRows: n
     const x = data[f * nRows + i];
     const cl = t.catLen[nd];
     if (cl === 0) {
-      nd = x <= t.threshold[nd] ? t.left[nd] : x !== x && t.defaultLeft[nd] === 1 ? t.left[nd] : t.right[nd];
+      nd =
+        x <= t.threshold[nd]
+          ? t.left[nd]
+          : Number.isNaN(x) && t.defaultLeft[nd] === 1
+            ? t.left[nd]
+            : t.right[nd];
     } else {
       nd = catGoesLeft(t, nd, x) ? t.left[nd] : t.right[nd];
     }
@@ -217,10 +239,15 @@ function catGoesLeft(t: TreeArrays, nd: number, x: number): boolean {
   return ((t.catBits[t.catStart[nd] + w] >>> (x % 32)) & 1) === 1;
 }
 
+/** True when any node of `t` splits on a category set. */
+export function hasCategoricalSplits(t: TreeArrays): boolean {
+  for (let i = 0; i < t.catLen.length; i++) if (t.catLen[i] > 0) return true;
+  return false;
+}
+
 /**
- * Adds `scale × value(leaf)` of tree `tree` for every row to `out` (row-major, stride `outStride`,
- * starting at column `outCol`; valueDim columns). Rows are processed in blocks per tree so that the
- * tree's node arrays stay in cache — the batch-over-rows layout of XGBoost's predictor.
+ * Adds `scale × value(leaf)` of tree `tree` for rows [i0, i1) to `out` (row-major, stride `outStride`,
+ * starting at column `outCol`; valueDim columns).
  */
 export function accumulateTree(
   t: TreeArrays,
@@ -231,26 +258,71 @@ export function accumulateTree(
   outStride: number,
   outCol: number,
   scale = 1,
+  i0 = 0,
+  i1 = nRows,
+  hasCat = true,
 ): void {
   const root = t.treeRoot[tree];
-  const { feature, threshold, left, right, defaultLeft, catLen, value } = t;
+  const feature = t.feature;
+  const threshold = t.threshold;
+  const left = t.left;
+  const right = t.right;
+  const defaultLeft = t.defaultLeft;
+  const catLen = t.catLen;
+  const value = t.value;
   const dim = t.valueDim;
-  if (feature[root] < 0) {
-    for (let i = 0; i < nRows; i++) for (let k = 0; k < dim; k++) out[i * outStride + outCol + k] += scale * value[root * dim + k];
+  if (!hasCat && dim === 1) {
+    for (let i = i0; i < i1; i++) {
+      let nd = root;
+      let f = feature[nd];
+      while (f >= 0) {
+        const x = data[f * nRows + i];
+        nd = x <= threshold[nd] ? left[nd] : Number.isNaN(x) && defaultLeft[nd] === 1 ? left[nd] : right[nd];
+        f = feature[nd];
+      }
+      out[i * outStride + outCol] += scale * value[nd];
+    }
     return;
   }
-  for (let i = 0; i < nRows; i++) {
+  for (let i = i0; i < i1; i++) {
     let nd = root;
     let f = feature[nd];
     while (f >= 0) {
       const x = data[f * nRows + i];
       if (catLen[nd] === 0) {
-        nd = x <= threshold[nd] ? left[nd] : x !== x && defaultLeft[nd] === 1 ? left[nd] : right[nd];
+        nd = x <= threshold[nd] ? left[nd] : Number.isNaN(x) && defaultLeft[nd] === 1 ? left[nd] : right[nd];
       } else nd = catGoesLeft(t, nd, x) ? left[nd] : right[nd];
       f = feature[nd];
     }
     if (dim === 1) out[i * outStride + outCol] += scale * value[nd];
     else for (let k = 0; k < dim; k++) out[i * outStride + outCol + k] += scale * value[nd * dim + k];
+  }
+}
+
+/** Rows per block in `accumulateTrees`: a block's feature values stay in cache across all trees. */
+const PREDICT_BLOCK = 512;
+
+/**
+ * Sums the outputs of every tree over every row of column-major `data` into `out` (row-major, stride
+ * `outStride`); tree t adds to column `treeCol(t)`. Rows go in blocks, and for each block every tree
+ * runs over the block — XGBoost's blocked predictor layout: the block's values and the trees stay in cache.
+ */
+export function accumulateTrees(
+  t: TreeArrays,
+  data: Float64Array,
+  nRows: number,
+  out: Float64Array,
+  outStride: number,
+  treeCol: (tree: number) => number,
+  scale = 1,
+): void {
+  const hasCat = hasCategoricalSplits(t);
+  const nTrees = t.treeRoot.length;
+  const cols = Int32Array.from({ length: nTrees }, (_, k) => treeCol(k));
+  for (let i0 = 0; i0 < nRows; i0 += PREDICT_BLOCK) {
+    const i1 = Math.min(nRows, i0 + PREDICT_BLOCK);
+    for (let k = 0; k < nTrees; k++)
+      accumulateTree(t, k, data, nRows, out, outStride, cols[k], scale, i0, i1, hasCat);
   }
 }
 
@@ -273,14 +345,21 @@ const ARRAY_KEYS = [
 ] as const;
 
 /** The trees as named typed arrays (prefixed), for `SerializedModel.arrays`. */
-export function treeArraysToRecord(t: TreeArrays, prefix = 'tree.'): Record<string, TreeArrays[(typeof ARRAY_KEYS)[number]]> {
+export function treeArraysToRecord(
+  t: TreeArrays,
+  prefix = 'tree.',
+): Record<string, TreeArrays[(typeof ARRAY_KEYS)[number]]> {
   const out: Record<string, TreeArrays[(typeof ARRAY_KEYS)[number]]> = {};
   for (const k of ARRAY_KEYS) out[prefix + k] = t[k];
   return out;
 }
 
 /** Inverse of `treeArraysToRecord`; returns null when an array is missing or of the wrong type. */
-export function treeArraysFromRecord(rec: Record<string, unknown>, valueDim: number, prefix = 'tree.'): TreeArrays | null {
+export function treeArraysFromRecord(
+  rec: Record<string, unknown>,
+  valueDim: number,
+  prefix = 'tree.',
+): TreeArrays | null {
   const expect: Record<(typeof ARRAY_KEYS)[number], unknown> = {
     feature: Int32Array,
     threshold: Float64Array,
@@ -306,9 +385,12 @@ export function treeArraysFromRecord(rec: Record<string, unknown>, valueDim: num
   const t = out as unknown as TreeArrays;
   const n = t.feature.length;
   if (t.value.length !== n * valueDim) return null;
-  for (const k of ARRAY_KEYS) if (k !== 'catBits' && k !== 'treeRoot' && k !== 'value' && (t[k] as ArrayLike<number>).length !== n) return null;
+  for (const k of ARRAY_KEYS)
+    if (k !== 'catBits' && k !== 'treeRoot' && k !== 'value' && (t[k] as ArrayLike<number>).length !== n)
+      return null;
   for (let i = 0; i < n; i++) {
-    if (t.feature[i] >= 0 && (t.left[i] <= i || t.right[i] <= i || t.left[i] >= n || t.right[i] >= n)) return null;
+    if (t.feature[i] >= 0 && (t.left[i] <= i || t.right[i] <= i || t.left[i] >= n || t.right[i] >= n))
+      return null;
     if (t.catStart[i] + t.catLen[i] > t.catBits.length) return null;
   }
   for (const r of t.treeRoot) if (r < 0 || r >= n) return null;

@@ -18,7 +18,19 @@ interface HistJob {
 
 export function hist(job: HistJob): number {
   for (const t of job.tasks) {
-    buildHistograms(job.bins, job.nRows, job.gh, t.all ? null : job.rows, t.start, t.end, job.features, job.fFrom, job.fTo, t.slot, 0);
+    buildHistograms(
+      job.bins,
+      job.nRows,
+      job.gh,
+      t.all ? null : job.rows,
+      t.start,
+      t.end,
+      job.features,
+      job.fFrom,
+      job.fTo,
+      t.slot,
+      0,
+    );
   }
   return 0;
 }

@@ -10,7 +10,14 @@
  *   splits every splittable leaf of a level together, which lets one batch of histogram builds go to
  *   the workers per level.
  */
-import { type HistBackend, type HistData, MISSING_BIN, TreeBuilder, histSize } from '../../compute/index.js';
+import {
+  HIST_STRIDE,
+  type HistBackend,
+  type HistData,
+  MISSING_BIN,
+  type TreeBuilder,
+  histSize,
+} from '../../compute/index.js';
 import { type FeatureMeta, type Split, type SplitParams, findBestSplit, leafOutput } from './split.js';
 
 export interface GrowConfig extends SplitParams {
@@ -54,11 +61,14 @@ export class HistTreeGrower {
   private readonly tmp: Int32Array;
   private readonly size: number;
 
+  private data: GrowData;
+
   constructor(
-    private readonly data: GrowData,
+    data: GrowData,
     private readonly backend: HistBackend,
     private readonly cfg: GrowConfig,
   ) {
+    this.data = data;
     this.size = histSize(data.meta.nBins.length);
     this.tmp = new Int32Array(data.nRows);
   }
@@ -76,8 +86,15 @@ export class HistTreeGrower {
    * Grows one tree over rows[0..m) into `builder`. `features` lists the features this tree may split
    * on (ascending). Returns the leaves with their row ranges.
    */
-  async grow(builder: TreeBuilder, m: number, allRows: boolean, features: Int32Array): Promise<LeafRange[]> {
-    const { gh, rows } = this.data;
+  async grow(
+    builder: TreeBuilder,
+    data: GrowData,
+    m: number,
+    allRows: boolean,
+    features: Int32Array,
+  ): Promise<LeafRange[]> {
+    this.data = data;
+    const { gh, rows } = data;
     const cfg = this.cfg;
     let g = 0;
     let h = 0;
@@ -145,8 +162,8 @@ export class HistTreeGrower {
         const ps = p.slot!;
         const ss = small.slot!;
         for (let k = 0; k < features.length; k++) {
-          const o = features[k] * 768;
-          for (let j = 0; j < 768; j++) ps[o + j] -= ss[o + j];
+          const o = features[k] * HIST_STRIDE;
+          for (let j = 0; j < HIST_STRIDE; j++) ps[o + j] -= ss[o + j];
         }
         large.slot = ps;
         p.slot = null;
@@ -230,10 +247,42 @@ export class HistTreeGrower {
       builder.setNumericSplit(p.node, s.feature, thr, s.bin, s.defaultLeft, s.gain, ln, rn);
     } else {
       const codes = this.data.binValues[s.feature];
-      builder.setCategoricalSplit(p.node, s.feature, s.leftBins.map((b) => codes[b]), s.defaultLeft, s.gain, ln, rn);
+      builder.setCategoricalSplit(
+        p.node,
+        s.feature,
+        s.leftBins.map((b) => codes[b]),
+        s.defaultLeft,
+        s.gain,
+        ln,
+        rn,
+      );
     }
-    const a: Leaf = { node: ln, start: p.start, end: mid, depth: p.depth + 1, g: s.gl, h: s.hl, c: s.cl, lo: loL, hi: hiL, slot: null, split: null };
-    const b: Leaf = { node: rn, start: mid, end: p.end, depth: p.depth + 1, g: gr, h: hr, c: cr, lo: loR, hi: hiR, slot: null, split: null };
+    const a: Leaf = {
+      node: ln,
+      start: p.start,
+      end: mid,
+      depth: p.depth + 1,
+      g: s.gl,
+      h: s.hl,
+      c: s.cl,
+      lo: loL,
+      hi: hiL,
+      slot: null,
+      split: null,
+    };
+    const b: Leaf = {
+      node: rn,
+      start: mid,
+      end: p.end,
+      depth: p.depth + 1,
+      g: gr,
+      h: hr,
+      c: cr,
+      lo: loR,
+      hi: hiR,
+      slot: null,
+      split: null,
+    };
     p.split = null;
     return [p, a, b];
   }

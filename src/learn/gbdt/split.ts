@@ -46,7 +46,7 @@ export interface Split {
 /** Leaf output −G/(H+λ), clamped to [lo, hi]. */
 export function leafOutput(g: number, h: number, lambda: number, lo: number, hi: number): number {
   const w = -g / (h + lambda);
-  return w < lo ? lo : w > hi ? hi : w;
+  return Math.min(Math.max(w, lo), hi);
 }
 
 /** −(2 G w + (H+λ) w²): the loss reduction of output w; equals G²/(H+λ) at the unconstrained optimum. */
@@ -195,7 +195,18 @@ function bestCategorical(
     if (gain > bestGain) {
       bestGain = gain;
       bestJ = j;
-      best = { gain, feature: -1, bin: -1, defaultLeft: false, leftBins: null, gl: lg, hl: lh, cl: lc, outL: wl, outR: wr };
+      best = {
+        gain,
+        feature: -1,
+        bin: -1,
+        defaultLeft: false,
+        leftBins: null,
+        gl: lg,
+        hl: lh,
+        cl: lc,
+        outL: wl,
+        outR: wr,
+      };
     }
   }
   if (best) best.leftBins = used.slice(0, bestJ + 1).sort((a, b) => a - b);
