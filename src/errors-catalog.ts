@@ -8,9 +8,12 @@ import './ingest/index.js';
 import './dataset/index.js';
 import './transform/index.js';
 import './learn/index.js';
+import './evaluate/index.js';
+import './registry/index.js';
 import './synth/index.js';
 import './analysis/index.js';
 import './privacy/index.js';
+import './runtime/onnx/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

@@ -1,0 +1,45 @@
+import { defineErrors } from '../../core/index.js';
+
+/** Error codes of the ONNX runtime and the dynamic batcher (`AEGLE_RUNTIME_*`). */
+export const OnnxRuntimeErrors = defineErrors({
+  AEGLE_RUNTIME_ONNX_LOAD: {
+    message: "ONNX model '{model}' could not be loaded: {reason}.",
+    status: 400,
+    fix: 'Check that the file is a valid ONNX model (opset supported by onnxruntime 1.30) and readable.',
+  },
+  AEGLE_RUNTIME_ONNX_INPUT: {
+    message: "Input '{input}' of model '{model}': {reason}.",
+    status: 400,
+    fix: "Send every input the model declares, with its dtype and shape (see the model's input schema).",
+  },
+  AEGLE_RUNTIME_ONNX_OUTPUT: {
+    message: "Output '{output}' of model '{model}': {reason}.",
+    status: 400,
+    fix: 'Request only tensor outputs the model declares.',
+  },
+  AEGLE_RUNTIME_ONNX_RUN: {
+    message: "Model '{model}' failed while running: {reason}.",
+    status: 500,
+    fix: 'Check the inputs against the input schema; if they match, the model itself is faulty.',
+  },
+  AEGLE_RUNTIME_ONNX_DESCRIPTOR: {
+    message: "Model descriptor '{file}' is invalid: {reason}.",
+    status: 400,
+    fix: 'Fix the descriptor JSON (task, classLabels, preprocessing) as described in docs/MODELS.md.',
+  },
+  AEGLE_RUNTIME_QUEUE_FULL: {
+    message: "The request queue of model '{model}' is full ({capacity} waiting); try again shortly.",
+    status: 503,
+    fix: 'Retry with back-off, or raise maxQueueSize / add replicas.',
+  },
+  AEGLE_RUNTIME_TIMEOUT: {
+    message: "Request to model '{model}' timed out after {timeoutMs} ms ({stage}).",
+    status: 504,
+    fix: 'Retry, raise the per-request timeout, or add capacity.',
+  },
+  AEGLE_RUNTIME_CLOSED: {
+    message: "Model '{model}' has been unloaded.",
+    status: 503,
+    fix: 'Retry: the model is being reloaded or was removed.',
+  },
+});
