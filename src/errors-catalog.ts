@@ -14,6 +14,8 @@ import './synth/index.js';
 import './analysis/index.js';
 import './privacy/index.js';
 import './runtime/onnx/index.js';
+import './explain/index.js';
+import './report/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

@@ -1,0 +1,7 @@
+/** Explain stage: TreeSHAP, linear SHAP, permutation importance, partial dependence, top factors. */
+export * from './errors.js';
+export * from './tree-shap-kernel.js';
+export * from './tree-shap.js';
+export * from './shap-pool.js';
+export * from './model-agnostic.js';
+export * from './top-factors.js';

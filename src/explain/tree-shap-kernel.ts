@@ -1,0 +1,225 @@
+/**
+ * Exact TreeSHAP (Lundberg, Erion, Chen et al., "From local explanations to global understanding with
+ * explainable AI for trees", Nature Machine Intelligence 2020, Algorithm 2): Shapley values of a tree's
+ * output with the path-dependent conditional expectation E[f(x) | x_S] (rows not in S follow both
+ * children, weighted by the training cover of each child), in O(L·D²) per tree and row instead of
+ * O(L·2^M). This is the algorithm of XGBoost's `pred_contribs` and of `shap.TreeExplainer`
+ * (feature_perturbation="tree_path_dependent"); the layout mirrors `tree_shap.h` of the shap package.
+ *
+ * Pure: typed arrays in, typed arrays out; runs on any thread.
+ */
+import type { TreeArrays } from '../compute/index.js';
+
+/** One output of a tree ensemble: which trees add to it, which value column, and with what scale. */
+export interface ShapOutput {
+  /** Trees contributing to this output. */
+  readonly trees: Int32Array;
+  /** Column of `value` (nNodes × valueDim) this output reads. */
+  readonly valueCol: number;
+  /** Multiplier applied to every tree's value (1 for boosting, 1/nTrees for a forest average). */
+  readonly scale: number;
+  /** Constant added to the output (the boosting base score), part of the expected value. */
+  readonly base: number;
+}
+
+/** Scratch space of the unique-path recursion, sized for trees up to `maxDepth`. */
+class PathStore {
+  feature: Int32Array;
+  zero: Float64Array;
+  one: Float64Array;
+  pweight: Float64Array;
+  constructor(maxDepth: number) {
+    const size = ((maxDepth + 2) * (maxDepth + 3)) / 2 + 1;
+    this.feature = new Int32Array(size);
+    this.zero = new Float64Array(size);
+    this.one = new Float64Array(size);
+    this.pweight = new Float64Array(size);
+  }
+}
+
+/** Depth of every tree's deepest leaf. */
+export function maxTreeDepth(t: TreeArrays): number {
+  const n = t.feature.length;
+  const depth = new Int32Array(n);
+  let dmax = 0;
+  // children always come after their parent in TreeArrays
+  for (let i = 0; i < n; i++) {
+    if (t.feature[i] >= 0) {
+      depth[t.left[i]] = depth[i] + 1;
+      depth[t.right[i]] = depth[i] + 1;
+      if (depth[i] + 1 > dmax) dmax = depth[i] + 1;
+    }
+  }
+  return dmax;
+}
+
+/**
+ * Cover-weighted mean output of every node (XGBoost's `FillNodeMeanValues`): leaves keep their value,
+ * an inner node averages its children by cover. The root's mean is the tree's expected value.
+ */
+export function nodeMeanValues(t: TreeArrays, valueCol: number): Float64Array {
+  const n = t.feature.length;
+  const dim = t.valueDim;
+  const mean = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    if (t.feature[i] < 0) mean[i] = t.value[i * dim + valueCol];
+    else {
+      const l = t.left[i];
+      const r = t.right[i];
+      mean[i] = (mean[l] * t.cover[l] + mean[r] * t.cover[r]) / t.cover[i];
+    }
+  }
+  return mean;
+}
+
+/** Expected value of an output: base + scale · Σ trees' root means. */
+export function expectedValue(t: TreeArrays, out: ShapOutput, means?: Float64Array): number {
+  const m = means ?? nodeMeanValues(t, out.valueCol);
+  let e = 0;
+  for (const k of out.trees) e += m[t.treeRoot[k]];
+  return out.base + out.scale * e;
+}
+
+/** Does row value `x` go to the left child of node `nd`? (the routing of `leafOf`) */
+function goesLeft(t: TreeArrays, nd: number, x: number): boolean {
+  if (t.catLen[nd] === 0) return x <= t.threshold[nd] || (Number.isNaN(x) && t.defaultLeft[nd] === 1);
+  if (!(x >= 0) || !Number.isInteger(x)) return t.defaultLeft[nd] === 1;
+  const w = Math.floor(x / 32);
+  if (w >= t.catLen[nd]) return false;
+  return ((t.catBits[t.catStart[nd] + w] >>> (x % 32)) & 1) === 1;
+}
+
+/**
+ * SHAP values of rows [i0, i1) of column-major `data` (nRows × nFeatures) for one output, written to
+ * `phi` row-major with stride nFeatures + 1 (column nFeatures = the expected value), starting at row
+ * offset `phiRow0`. Each row's values sum to the output's value for that row.
+ */
+export function treeShapRows(
+  t: TreeArrays,
+  out: ShapOutput,
+  data: Float64Array,
+  nRows: number,
+  nFeatures: number,
+  i0: number,
+  i1: number,
+  phi: Float64Array,
+  phiRow0 = i0,
+  means?: Float64Array,
+): void {
+  const stride = nFeatures + 1;
+  const m = means ?? nodeMeanValues(t, out.valueCol);
+  const ev = expectedValue(t, out, m);
+  const store = new PathStore(maxTreeDepth(t) + 1);
+  const { feature, left, right, cover, value } = t;
+  const pf = store.feature;
+  const pz = store.zero;
+  const po = store.one;
+  const pw = store.pweight;
+  const dim = t.valueDim;
+  const vcol = out.valueCol;
+  let rowBase = 0;
+  let row = 0;
+  let scale = out.scale;
+
+  const extend = (base: number, depth: number, zero: number, one: number, f: number) => {
+    const u = base + depth;
+    pf[u] = f;
+    pz[u] = zero;
+    po[u] = one;
+    pw[u] = depth === 0 ? 1 : 0;
+    for (let i = depth - 1; i >= 0; i--) {
+      pw[base + i + 1] += (one * pw[base + i] * (i + 1)) / (depth + 1);
+      pw[base + i] = (zero * pw[base + i] * (depth - i)) / (depth + 1);
+    }
+  };
+
+  const unwind = (base: number, depth: number, pathIndex: number) => {
+    const one = po[base + pathIndex];
+    const zero = pz[base + pathIndex];
+    let next = pw[base + depth];
+    for (let i = depth - 1; i >= 0; i--) {
+      if (one !== 0) {
+        const tmp = pw[base + i];
+        pw[base + i] = (next * (depth + 1)) / ((i + 1) * one);
+        next = tmp - (pw[base + i] * zero * (depth - i)) / (depth + 1);
+      } else {
+        pw[base + i] = (pw[base + i] * (depth + 1)) / (zero * (depth - i));
+      }
+    }
+    for (let i = pathIndex; i < depth; i++) {
+      pf[base + i] = pf[base + i + 1];
+      pz[base + i] = pz[base + i + 1];
+      po[base + i] = po[base + i + 1];
+    }
+  };
+
+  const unwoundSum = (base: number, depth: number, pathIndex: number): number => {
+    const one = po[base + pathIndex];
+    const zero = pz[base + pathIndex];
+    let next = pw[base + depth];
+    let total = 0;
+    if (one !== 0) {
+      for (let i = depth - 1; i >= 0; i--) {
+        const tmp = (next * (depth + 1)) / ((i + 1) * one);
+        total += tmp;
+        next = pw[base + i] - (tmp * zero * (depth - i)) / (depth + 1);
+      }
+    } else {
+      for (let i = depth - 1; i >= 0; i--) total += (pw[base + i] * (depth + 1)) / (zero * (depth - i));
+    }
+    return total;
+  };
+
+  // `base` is where the parent's path starts; this node's path is copied right after it.
+  const recurse = (nd: number, parentBase: number, depth: number, zero: number, one: number, f: number) => {
+    const base = parentBase + depth;
+    // copy the parent's path (depth elements) into this frame
+    for (let k = 0; k < depth; k++) {
+      pf[base + k] = pf[parentBase + k];
+      pz[base + k] = pz[parentBase + k];
+      po[base + k] = po[parentBase + k];
+      pw[base + k] = pw[parentBase + k];
+    }
+    extend(base, depth, zero, one, f);
+    const sf = feature[nd];
+    if (sf < 0) {
+      const v = value[nd * dim + vcol] * scale;
+      for (let i = 1; i <= depth; i++) {
+        const w = unwoundSum(base, depth, i);
+        phi[rowBase + pf[base + i]] += w * (po[base + i] - pz[base + i]) * v;
+      }
+      return;
+    }
+    const x = data[sf * nRows + row];
+    const l = left[nd];
+    const r = right[nd];
+    const hot = goesLeft(t, nd, x) ? l : r;
+    const cold = hot === l ? r : l;
+    const w = cover[nd];
+    let inZero = 1;
+    let inOne = 1;
+    let d = depth;
+    let pi = 0;
+    for (; pi <= d; pi++) if (pf[base + pi] === sf) break;
+    if (pi !== d + 1) {
+      inZero = pz[base + pi];
+      inOne = po[base + pi];
+      unwind(base, d, pi);
+      d -= 1;
+    }
+    recurse(hot, base, d + 1, (cover[hot] / w) * inZero, inOne, sf);
+    recurse(cold, base, d + 1, (cover[cold] / w) * inZero, 0, sf);
+  };
+
+  for (let i = i0; i < i1; i++) {
+    row = i;
+    rowBase = (phiRow0 + i - i0) * stride;
+    phi[rowBase + nFeatures] += ev;
+    scale = out.scale;
+    for (const k of out.trees) {
+      const root = t.treeRoot[k];
+      if (feature[root] < 0) continue; // a stump-less tree only moves the expected value
+      recurse(root, 0, 0, 1, 1, -1);
+    }
+  }
+}
