@@ -1,10 +1,11 @@
 /**
- * De-identification commands: `aegle deid text|dicom|table`, and `aegle deid NAME` (= table).
+ * De-identification commands: `aegle deid text|dicom|fhir|table`, and `aegle deid NAME` (= table).
  * Thin over src/privacy. Output files are written atomically; bad input is a coded AEGLE_PRIVACY_*
  * error (exit 1). Nothing from the data is ever printed except the de-identified output and counts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createError, sha256Hex } from '../../core/index.js';
@@ -23,6 +24,7 @@ import {
   redactText,
   writeFileAtomicSync,
 } from '../../privacy/index.js';
+import { createFhirAnonymizer, deidentifyFhirNdjson } from '../../privacy/fhir/index.js';
 import { getVersion, parseDatasetRef } from '../../store/index.js';
 import { type CliContext, formatTable } from '../context.js';
 import { withStore } from '../store.js';
@@ -116,6 +118,37 @@ export function deidTextFile(
   });
   writeFileAtomicSync(out, outLines.length ? `${outLines.join('\n')}\n` : '');
   return { lines: outLines.length, entities };
+}
+
+function parseJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(readInput(file).toString('utf8'));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'AEGLE_PRIVACY_BAD_INPUT') throw e;
+    throw createError('AEGLE_PRIVACY_BAD_INPUT', { what: `'${file}'`, reason: 'not valid JSON' });
+  }
+}
+
+/** `aegle deid fhir`: a resource/Bundle (.json) or NDJSON (.ndjson) under a Microsoft-format config. */
+export function deidFhirFile(
+  input: string,
+  out: string,
+  o: { config: string; pseudonymizer?: () => Pseudonymizer },
+): { resources: number; operations: Record<string, number> } {
+  const anonymizer = createFhirAnonymizer(parseJsonFile(o.config), { pseudonymizer: o.pseudonymizer });
+  const scope = anonymizer.config.parameters.dateShiftScope;
+  const dateShiftKeyPrefix = scope === 'folder' ? basename(dirname(resolve(input))) : basename(input);
+  if (/\.(ndjson|jsonl)$/i.test(input)) {
+    const r = deidentifyFhirNdjson(readInput(input).toString('utf8'), anonymizer, {
+      dateShiftKeyPrefix,
+      source: input,
+    });
+    writeFileAtomicSync(out, r.text);
+    return { resources: r.resources, operations: r.operations };
+  }
+  const r = anonymizer.deidentify(parseJsonFile(input), { dateShiftKeyPrefix });
+  writeFileAtomicSync(out, `${JSON.stringify(r.resource, null, 2)}\n`);
+  return { resources: 1, operations: r.operations };
 }
 
 interface TableOpts {
@@ -269,7 +302,7 @@ export function registerDeidCommands(program: Command, getCtx: () => CliContext)
   const deid = program
     .command('deid')
     .description(
-      'De-identify data: tables (HIPAA Safe Harbor), free text, DICOM. `aegle deid NAME` = `aegle deid table NAME`',
+      'De-identify data: tables (HIPAA Safe Harbor), free text, FHIR, DICOM. `aegle deid NAME` = `aegle deid table NAME`',
     )
     .argument('[dataset]', 'NAME or NAME@VERSION (same as `deid table`)');
   addTableOptions(deid).action(async (ref: string | undefined, o: TableOpts) => {
@@ -312,6 +345,32 @@ export function registerDeidCommands(program: Command, getCtx: () => CliContext)
       const r = deidTextFile(input, o.out, { mode: o.mode, pseudonymizer: p });
       if (o.json) ctx.json({ out: o.out, ...r });
       else ctx.out(`Wrote ${r.lines} lines to ${o.out} (${r.entities} PHI spans replaced).`);
+    });
+
+  deid
+    .command('fhir')
+    .description(
+      "De-identify FHIR JSON (a resource or Bundle) or NDJSON by FHIRPath rules in Microsoft's FHIR Tools for Anonymization config format",
+    )
+    .argument('<in>', 'input .json or .ndjson')
+    .requiredOption('--config <file>', 'anonymizer config (fhirPathRules + parameters)')
+    .option('--out <file>', 'output file (written atomically; required)')
+    .option('--json', 'JSON summary')
+    .action((input: string, _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { out: string; config: string; json?: boolean };
+      requireOut(o.out);
+      const ctx = getCtx();
+      const r = deidFhirFile(input, o.out, { config: o.config, pseudonymizer: () => secret(ctx).p });
+      if (o.json) ctx.json({ out: o.out, ...r });
+      else
+        ctx.out(
+          `Wrote ${r.resources} resource${r.resources === 1 ? '' : 's'} to ${o.out}: ${
+            Object.entries(r.operations)
+              .filter(([, n]) => n)
+              .map(([op, n]) => `${n} ${op}`)
+              .join(', ') || 'nothing changed'
+          }.`,
+        );
     });
 
   deid
