@@ -16,6 +16,7 @@ import './privacy/index.js';
 import './runtime/onnx/index.js';
 import './explain/index.js';
 import './report/index.js';
+import './runtime/llm/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

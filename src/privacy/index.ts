@@ -6,6 +6,7 @@
 export * from './errors.js';
 export * from './keys.js';
 export * from './text/index.js';
+export * from './gate/index.js';
 export * from './table.js';
 export * from './risk.js';
 export * from './dicom.js';
