@@ -54,13 +54,28 @@ export interface TargetInfo {
  * `task`: `classes` given ⇒ classification; an estimator that only classifies (or only regresses)
  * decides; otherwise integer-valued targets with at most 20 distinct values are classes.
  */
-export function resolveTarget(owner: string, tasks: readonly Task[], X: Matrix, y: Float64Array, opts: FitArgs): TargetInfo {
+export function resolveTarget(
+  owner: string,
+  tasks: readonly Task[],
+  X: Matrix,
+  y: Float64Array,
+  opts: FitArgs,
+): TargetInfo {
   if (y.length !== X.nRows) {
-    throw createError('AEGLE_CORE_SHAPE_MISMATCH', { what: `${owner}.fit: y`, expected: `${X.nRows} values (one per row of X)`, got: y.length });
+    throw createError('AEGLE_CORE_SHAPE_MISMATCH', {
+      what: `${owner}.fit: y`,
+      expected: `${X.nRows} values (one per row of X)`,
+      got: y.length,
+    });
   }
-  if (X.nRows === 0) throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `${owner} cannot be fitted on zero rows.` });
+  if (X.nRows === 0)
+    throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `${owner} cannot be fitted on zero rows.` });
   if (X.columns.length !== X.nCols || X.data.length !== X.nRows * X.nCols) {
-    throw createError('AEGLE_CORE_SHAPE_MISMATCH', { what: `${owner}.fit: X`, expected: `${X.nRows * X.nCols} values`, got: X.data.length });
+    throw createError('AEGLE_CORE_SHAPE_MISMATCH', {
+      what: `${owner}.fit: X`,
+      expected: `${X.nRows * X.nCols} values`,
+      got: X.data.length,
+    });
   }
   let maxCode = -1;
   let allCodes = true;
@@ -68,7 +83,9 @@ export function resolveTarget(owner: string, tasks: readonly Task[], X: Matrix, 
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
     if (!Number.isFinite(v)) {
-      throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `The target of ${owner} is missing or not finite at row ${i}; drop or impute those rows first.` });
+      throw createError('AEGLE_LEARN_BAD_TARGET', {
+        reason: `The target of ${owner} is missing or not finite at row ${i}; drop or impute those rows first.`,
+      });
     }
     if (!(Number.isInteger(v) && v >= 0)) allCodes = false;
     else if (v > maxCode) maxCode = v;
@@ -83,17 +100,28 @@ export function resolveTarget(owner: string, tasks: readonly Task[], X: Matrix, 
     else if (!canClassify) task = 'regression';
     else task = allCodes && distinct.size <= 20 ? (maxCode > 1 ? 'multiclass' : 'binary') : 'regression';
   }
-  if (!tasks.includes(task)) throw createError('AEGLE_LEARN_UNSUPPORTED', { owner, what: `the '${task}' task` });
+  if (!tasks.includes(task))
+    throw createError('AEGLE_LEARN_UNSUPPORTED', { owner, what: `the '${task}' task` });
   if (task === 'regression') return { task, classes: null, nClasses: 0 };
   if (!allCodes) {
-    throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `${owner} needs class codes 0..K-1 as the target; got a non-integer or negative value.` });
+    throw createError('AEGLE_LEARN_BAD_TARGET', {
+      reason: `${owner} needs class codes 0..K-1 as the target; got a non-integer or negative value.`,
+    });
   }
   const classes = opts.classes ?? Array.from({ length: Math.max(2, maxCode + 1) }, (_, k) => String(k));
   if (maxCode >= classes.length) {
-    throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `The target has class code ${maxCode} but only ${classes.length} classes were named.` });
+    throw createError('AEGLE_LEARN_BAD_TARGET', {
+      reason: `The target has class code ${maxCode} but only ${classes.length} classes were named.`,
+    });
   }
-  if (distinct.size < 2) throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `${owner} needs at least two classes in the target; got one.` });
-  if (task === 'binary' && classes.length !== 2) throw createError('AEGLE_LEARN_BAD_TARGET', { reason: `A binary task needs exactly 2 classes; got ${classes.length}.` });
+  if (distinct.size < 2)
+    throw createError('AEGLE_LEARN_BAD_TARGET', {
+      reason: `${owner} needs at least two classes in the target; got one.`,
+    });
+  if (task === 'binary' && classes.length !== 2)
+    throw createError('AEGLE_LEARN_BAD_TARGET', {
+      reason: `A binary task needs exactly 2 classes; got ${classes.length}.`,
+    });
   return { task, classes, nClasses: classes.length };
 }
 
@@ -125,12 +153,21 @@ export function rowWeights(
   const w = new Float64Array(n).fill(1);
   if (sampleWeight) {
     if (sampleWeight.length !== n) {
-      throw createError('AEGLE_CORE_SHAPE_MISMATCH', { what: `${owner}.fit: sampleWeight`, expected: `${n} values`, got: sampleWeight.length });
+      throw createError('AEGLE_CORE_SHAPE_MISMATCH', {
+        what: `${owner}.fit: sampleWeight`,
+        expected: `${n} values`,
+        got: sampleWeight.length,
+      });
     }
     for (let i = 0; i < n; i++) {
       const v = sampleWeight[i];
       if (!(v >= 0 && Number.isFinite(v))) {
-        throw createError('AEGLE_CORE_INVALID_PARAM', { param: 'sampleWeight', owner, expected: 'finite non-negative numbers', got: `${v} at row ${i}` });
+        throw createError('AEGLE_CORE_INVALID_PARAM', {
+          param: 'sampleWeight',
+          owner,
+          expected: 'finite non-negative numbers',
+          got: `${v} at row ${i}`,
+        });
       }
       w[i] = v;
     }
@@ -150,7 +187,12 @@ export function rowWeights(
     for (const [label, v] of Object.entries(map)) {
       const k = classes.indexOf(label);
       if (k < 0) {
-        throw createError('AEGLE_CORE_INVALID_PARAM', { param: 'classWeight', owner, expected: `weights for the classes ${classes.join('|')}`, got: `'${label}'` });
+        throw createError('AEGLE_CORE_INVALID_PARAM', {
+          param: 'classWeight',
+          owner,
+          expected: `weights for the classes ${classes.join('|')}`,
+          got: `'${label}'`,
+        });
       }
       cw[k] = v;
     }
@@ -167,7 +209,9 @@ export const CLASS_WEIGHT_PARAM = {
   check: (v: unknown) =>
     v === null ||
     v === 'balanced' ||
-    (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x === 'number' && x >= 0))
+    (typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.values(v as object).every((x) => typeof x === 'number' && x >= 0))
       ? null
       : "null, 'balanced', or a map of class label to a non-negative weight",
 } as const;
@@ -224,7 +268,11 @@ export abstract class FittedBase implements FittedModel {
   }
 
   predictProba(X: Matrix): Float64Array {
-    if (this.task === 'regression') throw createError('AEGLE_LEARN_UNSUPPORTED', { owner: this.owner, what: 'predictProba on a regression model' });
+    if (this.task === 'regression')
+      throw createError('AEGLE_LEARN_UNSUPPORTED', {
+        owner: this.owner,
+        what: 'predictProba on a regression model',
+      });
     checkPredictInput(this.owner, this.featureNames.length, X);
     return this.compute(X);
   }
@@ -247,9 +295,15 @@ export abstract class FittedBase implements FittedModel {
 
 /** Checks a serialised model before restoring it. */
 export function checkSerialized(s: SerializedModel, kind: string, arrays: readonly string[]): void {
-  if (s.kind !== kind) throw createError('AEGLE_LEARN_BAD_STATE', { kind, reason: `it is a '${s.kind}' model` });
+  if (s.kind !== kind)
+    throw createError('AEGLE_LEARN_BAD_STATE', { kind, reason: `it is a '${s.kind}' model` });
   if (s.formatVersion !== STATE_FORMAT_VERSION) {
-    throw createError('AEGLE_CORE_FORMAT_VERSION', { what: `The ${kind} model state`, got: s.formatVersion, expected: STATE_FORMAT_VERSION });
+    throw createError('AEGLE_CORE_FORMAT_VERSION', {
+      what: `The ${kind} model state`,
+      got: s.formatVersion,
+      expected: STATE_FORMAT_VERSION,
+    });
   }
-  for (const a of arrays) if (!s.arrays[a]) throw createError('AEGLE_LEARN_BAD_STATE', { kind, reason: `array '${a}' is missing` });
+  for (const a of arrays)
+    if (!s.arrays[a]) throw createError('AEGLE_LEARN_BAD_STATE', { kind, reason: `array '${a}' is missing` });
 }

@@ -50,11 +50,18 @@ export interface Estimator<P extends object = Record<string, unknown>> {
   readonly params: Readonly<P>;
   readonly schema: ParamSchema;
   withParams(patch: Partial<P>): Estimator<P>;
-  fit(X: Matrix, y: Float64Array, options?: FitOptions & { task?: Task; classes?: readonly string[] }): Promise<FittedModel>;
+  fit(
+    X: Matrix,
+    y: Float64Array,
+    options?: FitOptions & { task?: Task; classes?: readonly string[] },
+  ): Promise<FittedModel>;
 }
 
 /** Named typed arrays of a fitted model (stored in weights.bin). */
-export type ModelArrays = Record<string, Float64Array | Float32Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array>;
+export type ModelArrays = Record<
+  string,
+  Float64Array | Float32Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array
+>;
 
 export interface SerializedModel {
   readonly kind: string;

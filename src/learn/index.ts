@@ -1,2 +1,14 @@
 export * from './estimator.js';
 export * from './registry.js';
+export * from './base.js';
+export * from './weights.js';
+export * from './logistic.js';
+export * from './linear.js';
+export * from './knn.js';
+export * from './naive-bayes.js';
+export * from './mlp.js';
+export { normalTwoSidedP, studentTTwoSidedP } from './linalg.js';
+export * from './gbdt/gbdt.js';
+export * from './forest.js';
+export * from './cart.js';
+export * from './import/xgboost.js';

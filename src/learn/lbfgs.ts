@@ -27,6 +27,8 @@ export interface LbfgsResult {
   readonly w: Float64Array;
   readonly value: number;
   readonly iterations: number;
+  /** Objective evaluations (iterations plus line-search trials). */
+  readonly evaluations: number;
   readonly converged: boolean;
 }
 
@@ -36,17 +38,25 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Minimises `f(w) + Σ l1|w|` from `w0`. */
-export function minimizeLbfgs(f: Objective, w0: Float64Array, opts: LbfgsOptions): LbfgsResult {
+/**
+ * Minimises `f(w) + Σ l1|w|` from `w0`. With a `signal`, it yields to the event loop after every
+ * iteration so that an abort (from a timer, a request handler, …) lands promptly.
+ */
+export async function minimizeLbfgs(
+  f: Objective,
+  w0: Float64Array,
+  opts: LbfgsOptions,
+): Promise<LbfgsResult> {
   const n = w0.length;
   const m = opts.memory ?? 10;
-  const l1 = opts.l1 && opts.l1.some((v) => v > 0) ? opts.l1 : null;
+  const l1 = opts.l1?.some((v) => v > 0) ? opts.l1 : null;
   const w = Float64Array.from(w0);
   const g = new Float64Array(n);
   const pg = new Float64Array(n);
   const d = new Float64Array(n);
   const wNew = new Float64Array(n);
   const gNew = new Float64Array(n);
+  const pgNew = new Float64Array(n);
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   const rho: number[] = [];
@@ -77,11 +87,13 @@ export function minimizeLbfgs(f: Objective, w0: Float64Array, opts: LbfgsOptions
     return s;
   };
 
+  let evaluations = 1;
   let value = f(w, g) + l1Value(w);
   pseudo(w, g, pg);
   let iter = 0;
   let converged = maxAbs(pg) <= opts.tol;
   while (!converged && iter < opts.maxIter) {
+    if (opts.signal) await new Promise<void>((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) throw createError('AEGLE_CORE_ABORTED', { what: opts.owner ?? 'Fitting' });
     // two-loop recursion: d = −H·pg
     for (let i = 0; i < n; i++) d[i] = -pg[i];
@@ -124,11 +136,21 @@ export function minimizeLbfgs(f: Objective, w0: Float64Array, opts: LbfgsOptions
         wNew[i] = x;
       }
       newValue = f(wNew, gNew) + l1Value(wNew);
+      evaluations++;
       let decrease = 0;
       for (let i = 0; i < n; i++) decrease += pg[i] * (wNew[i] - w[i]);
       if (newValue <= value + 1e-4 * decrease) {
         accepted = true;
         break;
+      }
+      // Near the optimum f changes by less than its rounding error and Armijo cannot be checked:
+      // accept a step that does not raise f beyond rounding and shrinks the gradient.
+      if (newValue - value <= 1e-13 * Math.abs(value)) {
+        pseudo(wNew, gNew, pgNew);
+        if (maxAbs(pgNew) < maxAbs(pg)) {
+          accepted = true;
+          break;
+        }
       }
       step *= 0.5;
     }
@@ -164,5 +186,5 @@ export function minimizeLbfgs(f: Objective, w0: Float64Array, opts: LbfgsOptions
       break;
     }
   }
-  return { w, value, iterations: iter, converged };
+  return { w, value, iterations: iter, evaluations, converged };
 }

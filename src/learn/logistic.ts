@@ -13,7 +13,7 @@
  * (Xᵀ diag(sᵢ pᵢ(1−pᵢ)) X, intercept included), Wald z, two-sided p-values and 95% CIs — the table
  * statsmodels' `Logit.fit().summary()` prints — and every fit reports odds ratios.
  */
-import { type Matrix, type ParamSchema } from '../core/index.js';
+import type { Matrix, ParamSchema } from '../core/index.js';
 import {
   CLASS_WEIGHT_PARAM,
   EstimatorBase,
@@ -41,13 +41,43 @@ export interface LogisticParams {
 }
 
 export const LOGISTIC_SCHEMA: ParamSchema = {
-  penalty: { type: 'enum', values: ['l2', 'l1', 'elasticnet', 'none'], default: 'l2', description: 'Penalty on the coefficients (never on the intercept).' },
-  C: { type: 'number', min: 0, exclusiveMin: true, default: 1, description: 'Inverse regularisation strength, as scikit-learn: smaller C = stronger penalty.' },
-  l1Ratio: { type: 'number', min: 0, max: 1, default: 0.5, description: 'Elastic-net mixing: 0 = L2, 1 = L1 (used with penalty elasticnet).' },
+  penalty: {
+    type: 'enum',
+    values: ['l2', 'l1', 'elasticnet', 'none'],
+    default: 'l2',
+    description: 'Penalty on the coefficients (never on the intercept).',
+  },
+  C: {
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 1,
+    description: 'Inverse regularisation strength, as scikit-learn: smaller C = stronger penalty.',
+  },
+  l1Ratio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.5,
+    description: 'Elastic-net mixing: 0 = L2, 1 = L1 (used with penalty elasticnet).',
+  },
   fitIntercept: { type: 'boolean', default: true, description: 'Fit an intercept (bias) term.' },
   classWeight: CLASS_WEIGHT_PARAM,
-  maxIter: { type: 'number', min: 1, max: 1_000_000, integer: true, default: 1000, description: 'Maximum solver iterations.' },
-  tol: { type: 'number', min: 0, exclusiveMin: true, default: 1e-6, description: 'Stop when the largest absolute (pseudo-)gradient of the mean objective is below this.' },
+  maxIter: {
+    type: 'number',
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    default: 1000,
+    description: 'Maximum solver iterations.',
+  },
+  tol: {
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: 1e-6,
+    description: 'Stop when the largest absolute (pseudo-)gradient of the mean objective is below this.',
+  },
 };
 
 const TASKS: readonly Task[] = ['binary', 'multiclass'];
@@ -67,10 +97,6 @@ export interface CoefficientRow {
   readonly ciHigh?: number;
   readonly oddsRatioCiLow?: number;
   readonly oddsRatioCiHigh?: number;
-}
-
-function log1pExp(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
 export class LogisticRegression extends EstimatorBase<LogisticParams> {
@@ -100,14 +126,88 @@ export class LogisticRegression extends EstimatorBase<LogisticParams> {
     const l2 = penalised ? (1 - rho) / (params.C * W) : 0;
     const l1Strength = penalised ? rho / (params.C * W) : 0;
     const l1 = new Float64Array(K * stride);
-    if (l1Strength > 0) for (let k = 0; k < K; k++) for (let j = 0; j < p; j++) l1[k * stride + j] = l1Strength;
+    if (l1Strength > 0)
+      for (let k = 0; k < K; k++) for (let j = 0; j < p; j++) l1[k * stride + j] = l1Strength;
 
-    const z = new Float64Array(n * K);
-    const r = new Float64Array(n * K);
+    const z = new Float64Array(K === 1 ? 0 : n * K);
+    const r = new Float64Array(K === 1 ? 0 : n * K);
     const yi = new Int32Array(n);
     for (let i = 0; i < n; i++) yi[i] = y[i];
     const fitIntercept = params.fitIntercept;
-    const objective = (w: Float64Array, grad: Float64Array): number => {
+    // Binary: scores by column blocks of four (z += c0·x0 + … + c3·x3: one z load/store per four
+    // columns), losses and residuals per row, then gradients as four dot products per pass over r.
+    const zb = new Float64Array(K === 1 ? n : 0);
+    const rb = new Float64Array(K === 1 ? n : 0);
+    const binaryObjective = (w: Float64Array, grad: Float64Array): number => {
+      zb.fill(fitIntercept ? w[p] : 0);
+      let j = 0;
+      for (; j + 3 < p; j += 4) {
+        const c0 = w[j];
+        const c1 = w[j + 1];
+        const c2 = w[j + 2];
+        const c3 = w[j + 3];
+        const o0 = j * n;
+        const o1 = o0 + n;
+        const o2 = o1 + n;
+        const o3 = o2 + n;
+        for (let i = 0; i < n; i++)
+          zb[i] += c0 * data[o0 + i] + c1 * data[o1 + i] + c2 * data[o2 + i] + c3 * data[o3 + i];
+      }
+      for (; j < p; j++) {
+        const c = w[j];
+        const off = j * n;
+        for (let i = 0; i < n; i++) zb[i] += c * data[off + i];
+      }
+      let loss = 0;
+      let gb = 0;
+      for (let i = 0; i < n; i++) {
+        const zi = zb[i];
+        const s = sw[i];
+        const e = Math.exp(-Math.abs(zi));
+        // log(1 + e^z) stably; σ(z) from the same exponential
+        loss += s * (Math.max(zi, 0) + Math.log1p(e) - (yi[i] === 1 ? zi : 0));
+        const pr = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+        const ri = (s * (pr - yi[i])) / W;
+        rb[i] = ri;
+        gb += ri;
+      }
+      j = 0;
+      for (; j + 3 < p; j += 4) {
+        const o0 = j * n;
+        const o1 = o0 + n;
+        const o2 = o1 + n;
+        const o3 = o2 + n;
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        for (let i = 0; i < n; i++) {
+          const ri = rb[i];
+          a0 += ri * data[o0 + i];
+          a1 += ri * data[o1 + i];
+          a2 += ri * data[o2 + i];
+          a3 += ri * data[o3 + i];
+        }
+        grad[j] = a0;
+        grad[j + 1] = a1;
+        grad[j + 2] = a2;
+        grad[j + 3] = a3;
+      }
+      for (; j < p; j++) {
+        const off = j * n;
+        let a = 0;
+        for (let i = 0; i < n; i++) a += rb[i] * data[off + i];
+        grad[j] = a;
+      }
+      let value = loss / W;
+      for (let k = 0; k < p; k++) {
+        grad[k] += l2 * w[k];
+        value += 0.5 * l2 * w[k] * w[k];
+      }
+      grad[p] = fitIntercept ? gb : 0;
+      return value;
+    };
+    const multinomialObjective = (w: Float64Array, grad: Float64Array): number => {
       // scores z (class-major: z[k*n+i])
       for (let k = 0; k < K; k++) {
         const b = fitIntercept ? w[k * stride + p] : 0;
@@ -121,25 +221,16 @@ export class LogisticRegression extends EstimatorBase<LogisticParams> {
         }
       }
       let loss = 0;
-      if (K === 1) {
-        for (let i = 0; i < n; i++) {
-          const zi = z[i];
-          const s = sw[i];
-          loss += s * (log1pExp(zi) - (yi[i] === 1 ? zi : 0));
-          const pr = zi >= 0 ? 1 / (1 + Math.exp(-zi)) : Math.exp(zi) / (1 + Math.exp(zi));
-          r[i] = (s * (pr - yi[i])) / W;
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          let mx = Number.NEGATIVE_INFINITY;
-          for (let k = 0; k < K; k++) if (z[k * n + i] > mx) mx = z[k * n + i];
-          let sum = 0;
-          for (let k = 0; k < K; k++) sum += Math.exp(z[k * n + i] - mx);
-          const lse = mx + Math.log(sum);
-          const s = sw[i];
-          loss += s * (lse - z[yi[i] * n + i]);
-          for (let k = 0; k < K; k++) r[k * n + i] = (s * (Math.exp(z[k * n + i] - lse) - (yi[i] === k ? 1 : 0))) / W;
-        }
+      for (let i = 0; i < n; i++) {
+        let mx = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < K; k++) if (z[k * n + i] > mx) mx = z[k * n + i];
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += Math.exp(z[k * n + i] - mx);
+        const lse = mx + Math.log(sum);
+        const s = sw[i];
+        loss += s * (lse - z[yi[i] * n + i]);
+        for (let k = 0; k < K; k++)
+          r[k * n + i] = (s * (Math.exp(z[k * n + i] - lse) - (yi[i] === k ? 1 : 0))) / W;
       }
       let value = loss / W;
       for (let k = 0; k < K; k++) {
@@ -158,14 +249,17 @@ export class LogisticRegression extends EstimatorBase<LogisticParams> {
       }
       return value;
     };
+    const objective = K === 1 ? binaryObjective : multinomialObjective;
     const total = params.maxIter;
-    const res = minimizeLbfgs(objective, new Float64Array(K * stride), {
+    const res = await minimizeLbfgs(objective, new Float64Array(K * stride), {
       maxIter: params.maxIter,
       tol: params.tol,
       l1: l1Strength > 0 ? l1 : undefined,
       signal: opts.signal,
       owner: `${this.owner}.fit`,
-      onIteration: opts.onProgress ? (it, v) => opts.onProgress!({ iteration: it, totalIterations: total, trainLoss: v }) : undefined,
+      onIteration: opts.onProgress
+        ? (it, v) => opts.onProgress!({ iteration: it, totalIterations: total, trainLoss: v })
+        : undefined,
     });
     const coef = new Float64Array(K * p);
     const intercept = new Float64Array(K);
@@ -175,11 +269,21 @@ export class LogisticRegression extends EstimatorBase<LogisticParams> {
     }
     let se: Float64Array | null = null;
     if (!penalised && K === 1) se = fisherStandardErrors(X, sw, coef, intercept[0], fitIntercept);
-    return new FittedLogistic(target.task, params as unknown as Record<string, unknown>, X.columns, target.classes!, coef, intercept, se, {
-      iterations: res.iterations,
-      converged: res.converged,
-      objective: res.value,
-    });
+    return new FittedLogistic(
+      target.task,
+      params as unknown as Record<string, unknown>,
+      X.columns,
+      target.classes!,
+      coef,
+      intercept,
+      se,
+      {
+        iterations: res.iterations,
+        evaluations: res.evaluations,
+        converged: res.converged,
+        objective: res.value,
+      },
+    );
   }
 }
 
@@ -187,7 +291,13 @@ export class LogisticRegression extends EstimatorBase<LogisticParams> {
  * Standard errors from the inverse Fisher information; order: intercept (when fitted) then the
  * coefficients. Null when the information matrix is singular (separation, collinearity).
  */
-function fisherStandardErrors(X: Matrix, sw: Float64Array, coef: Float64Array, b: number, fitIntercept: boolean): Float64Array | null {
+function fisherStandardErrors(
+  X: Matrix,
+  sw: Float64Array,
+  coef: Float64Array,
+  b: number,
+  fitIntercept: boolean,
+): Float64Array | null {
   const { nRows: n, nCols: p, data } = X;
   const q = p + (fitIntercept ? 1 : 0);
   const off = fitIntercept ? 1 : 0;
@@ -217,6 +327,7 @@ function fisherStandardErrors(X: Matrix, sw: Float64Array, coef: Float64Array, b
 
 export interface LogisticFitInfo {
   readonly iterations: number;
+  readonly evaluations: number;
   readonly converged: boolean;
   readonly objective: number;
 }
@@ -295,7 +406,8 @@ export class FittedLogistic extends FittedBase {
       const cls = K > 1 ? { class: this.classes![k] } : {};
       const terms: Array<[string, number, number]> = [];
       if (fitIntercept) terms.push(['(intercept)', this.intercept[k], 0]);
-      for (let j = 0; j < p; j++) terms.push([this.featureNames[j], this.coef[k * p + j], j + (fitIntercept ? 1 : 0)]);
+      for (let j = 0; j < p; j++)
+        terms.push([this.featureNames[j], this.coef[k * p + j], j + (fitIntercept ? 1 : 0)]);
       for (const [term, coef, idx] of terms) {
         const se = this.standardErrors?.[idx];
         if (se === undefined) {
@@ -305,7 +417,18 @@ export class FittedLogistic extends FittedBase {
         const lo = coef - Z_975 * se;
         const hi = coef + Z_975 * se;
         const zv = coef / se;
-        rows.push({ term, coef, oddsRatio: Math.exp(coef), se, z: zv, p: normalTwoSidedP(zv), ciLow: lo, ciHigh: hi, oddsRatioCiLow: Math.exp(lo), oddsRatioCiHigh: Math.exp(hi) });
+        rows.push({
+          term,
+          coef,
+          oddsRatio: Math.exp(coef),
+          se,
+          z: zv,
+          p: normalTwoSidedP(zv),
+          ciLow: lo,
+          ciHigh: hi,
+          oddsRatioCiLow: Math.exp(lo),
+          oddsRatioCiHigh: Math.exp(hi),
+        });
       }
     }
     return rows;

@@ -60,7 +60,11 @@ export function registerModelKind(k: ModelKind): void {
 
 export function modelKind(kind: string): ModelKind {
   const k = kinds.get(kind);
-  if (!k) throw createError('AEGLE_LEARN_UNKNOWN_MODEL', { type: kind, known: [...kinds.keys()].sort().join(', ') || '(none)' });
+  if (!k)
+    throw createError('AEGLE_LEARN_UNKNOWN_MODEL', {
+      type: kind,
+      known: [...kinds.keys()].sort().join(', ') || '(none)',
+    });
   return k;
 }
 

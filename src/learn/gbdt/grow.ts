@@ -59,6 +59,7 @@ interface Leaf {
 export class HistTreeGrower {
   private readonly free: Float64Array[] = [];
   private readonly tmp: Int32Array;
+  private readonly mask = new Uint8Array(256);
   private readonly size: number;
 
   private data: GrowData;
@@ -197,24 +198,23 @@ export class HistTreeGrower {
     const tmp = this.tmp;
     let w = p.start;
     let t = 0;
+    // Branch-free stable partition: every row is written to both sides and only the side it belongs to
+    // advances (w ≤ i, so the in-place writes never overtake the reads).
+    const mask = this.mask;
     if (s.leftBins === null) {
-      const thr = s.bin;
-      const dl = s.defaultLeft;
-      for (let i = p.start; i < p.end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === MISSING_BIN ? dl : b <= thr) rows[w++] = r;
-        else tmp[t++] = r;
-      }
+      for (let b = 0; b < 256; b++) mask[b] = b <= s.bin ? 1 : 0;
     } else {
-      const mask = new Uint8Array(256);
+      mask.fill(0);
       for (const b of s.leftBins) mask[b] = 1;
-      if (s.defaultLeft) mask[MISSING_BIN] = 1;
-      for (let i = p.start; i < p.end; i++) {
-        const r = rows[i];
-        if (mask[bins[col + r]] === 1) rows[w++] = r;
-        else tmp[t++] = r;
-      }
+    }
+    mask[MISSING_BIN] = s.defaultLeft ? 1 : 0;
+    for (let i = p.start; i < p.end; i++) {
+      const r = rows[i];
+      const left = mask[bins[col + r]];
+      rows[w] = r;
+      tmp[t] = r;
+      w += left;
+      t += left ^ 1;
     }
     rows.set(tmp.subarray(0, t), w);
     const mid = w;

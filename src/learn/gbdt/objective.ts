@@ -49,7 +49,12 @@ const binary: Objective = {
   },
   gradients(F, y, w, _k, gh) {
     for (let i = 0; i < y.length; i++) {
-      const p = sigmoid(F[i]);
+      // sigmoid(F[i]) without a data-dependent branch (the sign of F is random across rows): both
+      // stable forms are computed and one is kept by an exact 0/1 blend, so p is bit-identical.
+      const z = F[i];
+      const e = Math.exp(-Math.abs(z));
+      const s = +(z >= 0);
+      const p = s * (1 / (1 + e)) + (1 - s) * (e / (1 + e));
       gh[2 * i] = (p - y[i]) * w[i];
       gh[2 * i + 1] = Math.max(p * (1 - p), HESS_FLOOR) * w[i];
     }

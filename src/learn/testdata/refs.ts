@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Matrix, matrixFromRows } from '../../core/index.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: the JSON file's shape is documented in make_references.py
-export const REFS: any = JSON.parse(readFileSync(fileURLToPath(new URL('./references.json', import.meta.url)), 'utf8'));
+// the JSON file's shape is documented in make_references.py
+export const REFS: any = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./references.json', import.meta.url)), 'utf8'),
+);
 
 export function mat(rows: number[][]): Matrix {
   return matrixFromRows(rows);
