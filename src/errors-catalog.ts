@@ -20,7 +20,10 @@ import './runtime/llm/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {
-  const rows = errorCatalog().map(([code, d]) => `| \`${code}\` | ${d.status} | ${d.message.replace(/\|/g, '\\|')} | ${d.fix.replace(/\|/g, '\\|')} |`);
+  const rows = errorCatalog().map(
+    ([code, d]) =>
+      `| \`${code}\` | ${d.status} | ${d.message.replace(/\|/g, '\\|')} | ${d.fix.replace(/\|/g, '\\|')} |`,
+  );
   return [
     '# Error codes',
     '',

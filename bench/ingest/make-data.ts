@@ -10,7 +10,12 @@ import { Rng } from '../../src/core/index.js';
 export async function makeIngestCsv(file: string, rows = 1_000_000, seed = 42): Promise<void> {
   const rng = new Rng(seed);
   const out = createWriteStream(file);
-  const labs = Array.from({ length: 20 }, (_, j) => ({ name: `lab_${j}`, mean: 20 + 15 * j, sd: 3 + j, dec: j % 2 ? 1 : 2 }));
+  const labs = Array.from({ length: 20 }, (_, j) => ({
+    name: `lab_${j}`,
+    mean: 20 + 15 * j,
+    sd: 3 + j,
+    dec: j % 2 ? 1 : 2,
+  }));
   const ints = ['age', 'visits', 'los_days', 'n_meds', 'n_dx'];
   const cats = [
     { name: 'sex', levels: ['F', 'M'] },

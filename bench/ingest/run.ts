@@ -74,5 +74,7 @@ console.log(`file: ${csv} (${res.fileMB} MB)`);
 console.log(`Aegle ingest (parse + typed table + catalog): ${res.aegleIngestS.toFixed(2)} s`);
 console.log(`pandas read_csv:                               ${res.pandasReadCsvS.toFixed(2)} s`);
 console.log(`speed-up vs pandas: ${res.speedup.toFixed(2)}×`);
-console.log(`Aegle profile (stats, histograms, duplicates, correlations, warnings): ${res.aegleProfileS.toFixed(2)} s`);
+console.log(
+  `Aegle profile (stats, histograms, duplicates, correlations, warnings): ${res.aegleProfileS.toFixed(2)} s`,
+);
 console.log(JSON.stringify(res));

@@ -31,8 +31,23 @@ describe('aegle CLI', () => {
   it('prints help for the program and every command', () => {
     const top = aegle('--help');
     expect(top.code).toBe(0);
-    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['demo', 'ingest', 'datasets', 'show', 'export', 'drop', 'sql', 'profile', 'clean', 'synth']));
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help');
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'demo',
+        'ingest',
+        'datasets',
+        'show',
+        'export',
+        'drop',
+        'sql',
+        'profile',
+        'clean',
+        'synth',
+      ]),
+    );
     for (const c of commands) {
       const h = aegle(c, '--help');
       expect(h.code, c).toBe(0);
@@ -57,18 +72,36 @@ describe('aegle CLI', () => {
     expect(ca).toMatchObject({ name: '(ca)', type: 'DOUBLE', missing: 4, distinct: 4 });
     expect(Array.isArray(prof.warnings)).toBe(true);
 
-    const sql = JSON.parse(aegle('sql', 'SELECT count(*) AS n, sum(CASE WHEN "(thal)" IS NULL THEN 1 ELSE 0 END) AS thal_missing FROM heart', '--json').stdout);
+    const sql = JSON.parse(
+      aegle(
+        'sql',
+        'SELECT count(*) AS n, sum(CASE WHEN "(thal)" IS NULL THEN 1 ELSE 0 END) AS thal_missing FROM heart',
+        '--json',
+      ).stdout,
+    );
     expect(sql).toEqual([{ n: 303, thal_missing: 2 }]);
 
     const spec = path.join(home, 'clean.yaml');
     writeFileSync(spec, 'steps:\n  - impute: { strategy: median, columns: ["(ca)", "(thal)"] }\n');
-    const cl = aegle('clean', 'heart', '--spec', spec, '--out', 'heart_clean', '--json', '--report', path.join(home, 'report.json'));
+    const cl = aegle(
+      'clean',
+      'heart',
+      '--spec',
+      spec,
+      '--out',
+      'heart_clean',
+      '--json',
+      '--report',
+      path.join(home, 'report.json'),
+    );
     expect(cl.code, cl.stderr).toBe(0);
     const c = JSON.parse(cl.stdout);
     expect(c).toMatchObject({ dataset: 'heart_clean', rowsIn: 303, rowsOut: 303, unchanged: false });
     expect(c.report.totals['(ca)'].imputed).toBe(4);
     expect(JSON.parse(readFileSync(path.join(home, 'report.json'), 'utf8')).rowsIn).toBe(303);
-    expect(JSON.parse(aegle('sql', 'SELECT count(*) AS n FROM heart_clean WHERE "(ca)" IS NULL', '--json').stdout)).toEqual([{ n: 0 }]);
+    expect(
+      JSON.parse(aegle('sql', 'SELECT count(*) AS n FROM heart_clean WHERE "(ca)" IS NULL', '--json').stdout),
+    ).toEqual([{ n: 0 }]);
 
     const out = path.join(home, 'heart.parquet');
     expect(aegle('export', 'heart_clean', '--format', 'parquet', '--out', out).code).toBe(0);
@@ -77,7 +110,9 @@ describe('aegle CLI', () => {
     const list = JSON.parse(aegle('datasets', '--json').stdout);
     expect(list.map((d: { name: string }) => d.name).sort()).toEqual(['heart', 'heart_clean']);
     expect(aegle('drop', 'heart_clean').code).toBe(0);
-    expect(JSON.parse(aegle('datasets', '--json').stdout).map((d: { name: string }) => d.name)).toEqual(['heart']);
+    expect(JSON.parse(aegle('datasets', '--json').stdout).map((d: { name: string }) => d.name)).toEqual([
+      'heart',
+    ]);
   });
 
   it('bad input: message on stderr naming what was wrong, non-zero exit, nothing written', () => {
@@ -97,10 +132,14 @@ describe('aegle CLI', () => {
     writeFileSync(spec, 'steps:\n  - impute: { strategy: avg }\n');
     const badSpec = aegle('clean', 'heart', '--spec', spec, '--out', 'x');
     expect(badSpec.code).toBe(1);
-    expect(badSpec.stderr).toMatch(/strategy must be one of mean\|median\|most_frequent\|constant\. Got 'avg'/);
+    expect(badSpec.stderr).toMatch(
+      /strategy must be one of mean\|median\|most_frequent\|constant\. Got 'avg'/,
+    );
     const usage = aegle('ingest');
     expect(usage.code).toBe(2);
-    expect(JSON.parse(aegle('datasets', '--json').stdout).map((d: { name: string }) => d.name)).toEqual(['heart']);
+    expect(JSON.parse(aegle('datasets', '--json').stdout).map((d: { name: string }) => d.name)).toEqual([
+      'heart',
+    ]);
   });
 
   it('synth writes a cohort and reports its ground truth', () => {

@@ -38,7 +38,11 @@ export function jsonReplacer(_key: string, v: unknown): unknown {
 export function formatTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cells = rows.map((r) => r.map((v) => formatCell(v)));
   const widths = headers.map((h, j) => Math.max(h.length, ...cells.map((r) => r[j]?.length ?? 0)));
-  const line = (r: readonly string[]) => r.map((c, j) => c.padEnd(widths[j])).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, j) => c.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -13,7 +13,9 @@ import { registerCommands } from './commands/index.js';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     return pkg.version;
   } catch {
     return '0.0.0';
@@ -34,7 +36,10 @@ export function buildProgram(): Command {
     if (!ctx) {
       const home = program.opts().home as string | undefined;
       const config = loadConfig(home ? { ...process.env, AEGLE_HOME: home } : process.env);
-      ctx = createContext(config, createLogger({ logLevel: process.env.AEGLE_LOG_LEVEL ? config.logLevel : 'warn' }));
+      ctx = createContext(
+        config,
+        createLogger({ logLevel: process.env.AEGLE_LOG_LEVEL ? config.logLevel : 'warn' }),
+      );
     }
     return ctx;
   };

@@ -24,7 +24,9 @@ describe('loadConfig', () => {
   });
 
   it('fails fast on bad values, naming the variable', () => {
-    expect(() => loadConfig({ AEGLE_PORT: 'http' })).toThrow(/'AEGLE_PORT' is invalid: expected an integer in \[0, 65535\], got http/);
+    expect(() => loadConfig({ AEGLE_PORT: 'http' })).toThrow(
+      /'AEGLE_PORT' is invalid: expected an integer in \[0, 65535\], got http/,
+    );
     expect(() => loadConfig({ AEGLE_LOG_LEVEL: 'loud' })).toThrow(/AEGLE_LOG_LEVEL/);
     expect(() => loadConfig({ AEGLE_DATABASE_URL: 'mysql://x' })).toThrow(/AEGLE_DATABASE_URL.*postgres/);
     expect(() => loadConfig({ AEGLE_CONFIG: '/nonexistent.yaml' })).toThrow(/Cannot read config file/);

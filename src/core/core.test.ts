@@ -25,12 +25,20 @@ describe('Rng', () => {
   it('xoshiro128** core matches the reference implementation for a known state', () => {
     // Reference: Blackman & Vigna's xoshiro128starstar.c (prng.di.unimi.it), compiled with gcc and run
     // with the state s = {1, 2, 3, 4}; its first four outputs are 11520 0 5927040 70819200.
-    const r = new Rng(0) as unknown as { s0: number; s1: number; s2: number; s3: number; nextUint32(): number };
+    const r = new Rng(0) as unknown as {
+      s0: number;
+      s1: number;
+      s2: number;
+      s3: number;
+      nextUint32(): number;
+    };
     r.s0 = 1;
     r.s1 = 2;
     r.s2 = 3;
     r.s3 = 4;
-    expect([r.nextUint32(), r.nextUint32(), r.nextUint32(), r.nextUint32()]).toEqual([11520, 0, 5927040, 70819200]);
+    expect([r.nextUint32(), r.nextUint32(), r.nextUint32(), r.nextUint32()]).toEqual([
+      11520, 0, 5927040, 70819200,
+    ]);
   });
 
   it('uniform and normal have the right moments', () => {
@@ -58,28 +66,51 @@ describe('Rng', () => {
 
 describe('errors', () => {
   it('renders the template with params and keeps code and status', () => {
-    const e = createError('AEGLE_CORE_INVALID_PARAM', { param: 'maxDepth', owner: 'GbdtClassifier', expected: 'an integer in [1, 64]', got: 0 });
+    const e = createError('AEGLE_CORE_INVALID_PARAM', {
+      param: 'maxDepth',
+      owner: 'GbdtClassifier',
+      expected: 'an integer in [1, 64]',
+      got: 0,
+    });
     expect(e).toBeInstanceOf(AegleError);
     expect(e).toBeInstanceOf(Error);
     expect(e.code).toBe('AEGLE_CORE_INVALID_PARAM');
     expect(e.status).toBe(400);
-    expect(e.message).toBe("The 'maxDepth' parameter of GbdtClassifier must be an integer in [1, 64]. Got 0.");
+    expect(e.message).toBe(
+      "The 'maxDepth' parameter of GbdtClassifier must be an integer in [1, 64]. Got 0.",
+    );
   });
 });
 
 describe('Frame and Matrix', () => {
   it('builds frames, refuses ragged or duplicate columns, takes rows, converts to column-major matrices', () => {
-    const f = makeFrame([numericColumn('a', [1, 2, 3]), categoricalColumn('c', ['y', null, 'x'])], { a: 'target' });
+    const f = makeFrame([numericColumn('a', [1, 2, 3]), categoricalColumn('c', ['y', null, 'x'])], {
+      a: 'target',
+    });
     expect(f.nRows).toBe(3);
     const c = f.columns[1];
-    expect(c.kind === 'categorical' && [Array.from(c.codes), c.dictionary]).toEqual([[1, -1, 0], ['x', 'y']]);
-    expect(() => makeFrame([numericColumn('a', [1]), numericColumn('b', [1, 2])])).toThrow(/Column 'b': expected 1 rows, got 2/);
-    expect(() => makeFrame([numericColumn('a', [1]), numericColumn('a', [1])])).toThrow(/unique column names/);
+    expect(c.kind === 'categorical' && [Array.from(c.codes), c.dictionary]).toEqual([
+      [1, -1, 0],
+      ['x', 'y'],
+    ]);
+    expect(() => makeFrame([numericColumn('a', [1]), numericColumn('b', [1, 2])])).toThrow(
+      /Column 'b': expected 1 rows, got 2/,
+    );
+    expect(() => makeFrame([numericColumn('a', [1]), numericColumn('a', [1])])).toThrow(
+      /unique column names/,
+    );
     const t = takeRows(f, [2, 0]);
     expect(t.columns[0].kind === 'numeric' && Array.from(t.columns[0].values)).toEqual([3, 1]);
     const m = frameToMatrix(makeFrame([numericColumn('a', [1, 2]), numericColumn('b', [3, 4])]));
     expect(Array.from(m.data)).toEqual([1, 2, 3, 4]);
-    expect(Array.from(matrixFromRows([[1, 3], [2, 4]]).data)).toEqual([1, 2, 3, 4]);
+    expect(
+      Array.from(
+        matrixFromRows([
+          [1, 3],
+          [2, 4],
+        ]).data,
+      ),
+    ).toEqual([1, 2, 3, 4]);
     expect(() => frameToMatrix(f)).toThrow(/encode categoricals first/);
   });
 });

@@ -18,7 +18,9 @@ export interface ErrorDefinition {
 const catalog = new Map<string, ErrorDefinition>();
 
 /** Registers a stage's error codes. Throws on a duplicate code: codes are never reused. */
-export function defineErrors<const T extends Record<string, ErrorDefinition>>(defs: T): { [K in keyof T]: K } {
+export function defineErrors<const T extends Record<string, ErrorDefinition>>(
+  defs: T,
+): { [K in keyof T]: K } {
   const out: Record<string, string> = {};
   for (const [code, def] of Object.entries(defs)) {
     if (!/^AEGLE_[A-Z]+_[A-Z0-9_]+$/.test(code)) throw new Error(`Invalid error code ${code}`);
@@ -41,7 +43,13 @@ export class AegleError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details: ErrorParams;
-  constructor(code: string, message: string, status: number, details: ErrorParams, options?: { cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    status: number,
+    details: ErrorParams,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'AegleError';
     this.code = code;
@@ -59,9 +67,14 @@ function render(template: string, params: ErrorParams): string {
 }
 
 /** Creates the error for a registered code, rendering its message from `params`. */
-export function createError(code: string, params: ErrorParams = {}, options?: { cause?: unknown }): AegleError {
+export function createError(
+  code: string,
+  params: ErrorParams = {},
+  options?: { cause?: unknown },
+): AegleError {
   const def = catalog.get(code);
-  if (!def) return new AegleError('AEGLE_CORE_UNKNOWN_CODE', `Unknown error code ${code}`, 500, params, options);
+  if (!def)
+    return new AegleError('AEGLE_CORE_UNKNOWN_CODE', `Unknown error code ${code}`, 500, params, options);
   return new AegleError(code, render(def.message, params), def.status, params, options);
 }
 

@@ -44,15 +44,26 @@ export interface Matrix {
 }
 
 export function numericColumn(name: string, values: Float64Array | number[]): NumericColumn {
-  return { kind: 'numeric', name, values: values instanceof Float64Array ? values : Float64Array.from(values) };
+  return {
+    kind: 'numeric',
+    name,
+    values: values instanceof Float64Array ? values : Float64Array.from(values),
+  };
 }
 
 export function datetimeColumn(name: string, values: Float64Array | number[]): DatetimeColumn {
-  return { kind: 'datetime', name, values: values instanceof Float64Array ? values : Float64Array.from(values) };
+  return {
+    kind: 'datetime',
+    name,
+    values: values instanceof Float64Array ? values : Float64Array.from(values),
+  };
 }
 
 /** Builds a categorical column from strings (null/undefined = missing); the dictionary is sorted. */
-export function categoricalColumn(name: string, values: ReadonlyArray<string | null | undefined>): CategoricalColumn {
+export function categoricalColumn(
+  name: string,
+  values: ReadonlyArray<string | null | undefined>,
+): CategoricalColumn {
   const distinct = [...new Set(values.filter((v): v is string => v !== null && v !== undefined))].sort();
   const index = new Map(distinct.map((v, i) => [v, i]));
   const codes = new Int32Array(values.length);
@@ -179,7 +190,11 @@ export function matrixFromRows(rows: readonly (readonly number[])[], columns?: r
   const data = new Float64Array(nRows * nCols);
   for (let i = 0; i < nRows; i++) {
     if (rows[i].length !== nCols) {
-      throw createError('AEGLE_CORE_SHAPE_MISMATCH', { what: `Row ${i}`, expected: `${nCols} values`, got: rows[i].length });
+      throw createError('AEGLE_CORE_SHAPE_MISMATCH', {
+        what: `Row ${i}`,
+        expected: `${nCols} values`,
+        got: rows[i].length,
+      });
     }
     for (let j = 0; j < nCols; j++) data[j * nRows + i] = rows[i][j];
   }

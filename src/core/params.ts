@@ -38,7 +38,13 @@ export type ParamDef =
       readonly max?: number;
       readonly integer?: boolean;
     })
-  | (Base<number[]> & { readonly type: 'numbers'; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly minLength?: number })
+  | (Base<number[]> & {
+      readonly type: 'numbers';
+      readonly min?: number;
+      readonly max?: number;
+      readonly integer?: boolean;
+      readonly minLength?: number;
+    })
   | (Base<Record<string, number> | null> & { readonly type: 'weights' })
   | (Base<unknown> & { readonly type: 'any'; readonly check?: (v: unknown) => string | null });
 
@@ -103,8 +109,15 @@ function checkValue(def: ParamDef, v: unknown): string | null {
       if (v === null) return null;
       const lo = def.min ?? Number.NEGATIVE_INFINITY;
       const hi = def.max ?? Number.POSITIVE_INFINITY;
-      const ok = typeof v === 'number' && !Number.isNaN(v) && v >= lo && v <= hi && (!def.integer || Number.isInteger(v));
-      return ok ? null : `null or ${def.integer ? 'an integer' : 'a number'} in [${lo}, ${hi}${hi === Number.POSITIVE_INFINITY ? ')' : ']'}`;
+      const ok =
+        typeof v === 'number' &&
+        !Number.isNaN(v) &&
+        v >= lo &&
+        v <= hi &&
+        (!def.integer || Number.isInteger(v));
+      return ok
+        ? null
+        : `null or ${def.integer ? 'an integer' : 'a number'} in [${lo}, ${hi}${hi === Number.POSITIVE_INFINITY ? ')' : ']'}`;
     }
     case 'numbers': {
       const lo = def.min ?? Number.NEGATIVE_INFINITY;
@@ -112,11 +125,23 @@ function checkValue(def: ParamDef, v: unknown): string | null {
       const ok =
         Array.isArray(v) &&
         v.length >= (def.minLength ?? 0) &&
-        v.every((x) => typeof x === 'number' && !Number.isNaN(x) && x >= lo && x <= hi && (!def.integer || Number.isInteger(x)));
-      return ok ? null : `a list of ${def.integer ? 'integers' : 'numbers'} in [${lo}, ${hi}]${def.minLength ? ` (at least ${def.minLength})` : ''}`;
+        v.every(
+          (x) =>
+            typeof x === 'number' &&
+            !Number.isNaN(x) &&
+            x >= lo &&
+            x <= hi &&
+            (!def.integer || Number.isInteger(x)),
+        );
+      return ok
+        ? null
+        : `a list of ${def.integer ? 'integers' : 'numbers'} in [${lo}, ${hi}]${def.minLength ? ` (at least ${def.minLength})` : ''}`;
     }
     case 'weights':
-      return v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x === 'number' && x >= 0))
+      return v === null ||
+        (typeof v === 'object' &&
+          !Array.isArray(v) &&
+          Object.values(v as object).every((x) => typeof x === 'number' && x >= 0))
         ? null
         : "null, or a map of class label to a non-negative weight (e.g. { '0': 1, '1': 5 })";
     case 'any':
@@ -175,13 +200,21 @@ export function resolveParams<P>(
 }
 
 /** One line per parameter (name, type, default, description): feeds docs and CLI help. */
-export function describeParams(
-  schema: ParamSchema,
-): Array<{ name: string; type: string; default: unknown; description: string; min?: number; max?: number; integer?: boolean }> {
+export function describeParams(schema: ParamSchema): Array<{
+  name: string;
+  type: string;
+  default: unknown;
+  description: string;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}> {
   return Object.entries(schema).map(([name, d]) => ({
     name,
     type: d.type === 'enum' ? d.values.join('|') : d.type,
-    ...(d.type === 'number' || d.type === 'optionalNumber' ? { min: d.min, max: d.max, integer: d.integer ?? false } : {}),
+    ...(d.type === 'number' || d.type === 'optionalNumber'
+      ? { min: d.min, max: d.max, integer: d.integer ?? false }
+      : {}),
     default: d.default,
     description: d.description,
   }));

@@ -29,7 +29,10 @@ afterAll(() => {
 describe('profile', () => {
   it('column statistics equal hand computation (type-7 quantiles, sample SD)', async () => {
     const f = csv('small.csv', ['x,label', '1,a', '2,b', '3,a', '4,a', '100,', '1,a']);
-    const { dataset } = await ingestFile(db, f, { name: 'small', missingTokensDefault: DEFAULT_MISSING_TOKENS });
+    const { dataset } = await ingestFile(db, f, {
+      name: 'small',
+      missingTokensDefault: DEFAULT_MISSING_TOKENS,
+    });
     const p = await profileDataset(db, dataset);
     expect(p.rows).toBe(6);
     expect(p.duplicateRows).toBe(1); // "1,a" twice
@@ -58,11 +61,21 @@ describe('profile', () => {
       const sbp = i === 5 ? 0 : i === 6 ? 400 : 110 + (i % 40);
       const mmol = i % 10 === 0;
       const glucose = mmol ? (5 + (i % 3) / 10).toFixed(1) : String(90 + (i % 50));
-      lines.push(`P${1000 + i},north,${sbp},${glucose},${mmol ? 'mmol/L' : 'mg/dL'},${i % 5 === 0 ? 7 : ''},${outcome ? 'D99' : 'A01'},${outcome}`);
+      lines.push(
+        `P${1000 + i},north,${sbp},${glucose},${mmol ? 'mmol/L' : 'mg/dL'},${i % 5 === 0 ? 7 : ''},${outcome ? 'D99' : 'A01'},${outcome}`,
+      );
     }
-    const { dataset } = await ingestFile(db, csv('warn.csv', lines), { name: 'warn', missingTokensDefault: DEFAULT_MISSING_TOKENS, roles: { outcome: 'target' } });
+    const { dataset } = await ingestFile(db, csv('warn.csv', lines), {
+      name: 'warn',
+      missingTokensDefault: DEFAULT_MISSING_TOKENS,
+      roles: { outcome: 'target' },
+    });
     const p = await profileDataset(db, dataset);
-    const kinds = (col: string) => p.warnings.filter((w) => w.column === col).map((w) => w.kind).sort();
+    const kinds = (col: string) =>
+      p.warnings
+        .filter((w) => w.column === col)
+        .map((w) => w.kind)
+        .sort();
     expect(kinds('site')).toEqual(['constant']);
     expect(kinds('patient_id')).toEqual(['id_like']);
     expect(kinds('discharge_code')).toEqual(['leakage_suspect']);
@@ -85,28 +98,51 @@ describe('frames in and out of DuckDB', () => {
       ],
       { c: 'group' },
     );
-    const { dataset } = await saveFrameAsVersion(db, frame, { name: 'rt', hashInput: 'rt-1', source: 'test', parent: null });
+    const { dataset } = await saveFrameAsVersion(db, frame, {
+      name: 'rt',
+      hashInput: 'rt-1',
+      source: 'test',
+      parent: null,
+    });
     expect(dataset.columns.map((c) => c.type)).toEqual(['DOUBLE', 'VARCHAR', 'TIMESTAMP']);
     expect(dataset.roles).toEqual({ c: 'group' });
     const back = await readFrame(db, dataset);
     expect(back.nRows).toBe(3);
     const [x, c, t] = back.columns;
     expect(x.kind === 'numeric' && Array.from(x.values)).toEqual([1.5, Number.NaN, -3]);
-    expect(c.kind === 'categorical' && [Array.from(c.codes), c.dictionary]).toEqual([[1, -1, 0], ['a', 'b']]);
-    expect(t.kind === 'datetime' && Array.from(t.values)).toEqual([Date.UTC(2020, 0, 2, 3, 4, 5), Number.NaN, Date.UTC(1999, 11, 31)]);
-    const again = await saveFrameAsVersion(db, frame, { name: 'rt', hashInput: 'rt-1', source: 'test', parent: null });
+    expect(c.kind === 'categorical' && [Array.from(c.codes), c.dictionary]).toEqual([
+      [1, -1, 0],
+      ['a', 'b'],
+    ]);
+    expect(t.kind === 'datetime' && Array.from(t.values)).toEqual([
+      Date.UTC(2020, 0, 2, 3, 4, 5),
+      Number.NaN,
+      Date.UTC(1999, 11, 31),
+    ]);
+    const again = await saveFrameAsVersion(db, frame, {
+      name: 'rt',
+      hashInput: 'rt-1',
+      source: 'test',
+      parent: null,
+    });
     expect(again.unchanged).toBe(true);
   });
 
   it('extracts 200,000 rows × 5 columns through typed arrays in order', async () => {
-    await db.run('CREATE TABLE big_src AS SELECT i::DOUBLE AS a, (i * 2)::BIGINT AS b, i % 7 AS c, CASE WHEN i % 11 = 0 THEN NULL ELSE i / 3 END AS d, chr(65 + (i % 3)::INTEGER) AS e FROM range(200000) t(i)');
+    await db.run(
+      'CREATE TABLE big_src AS SELECT i::DOUBLE AS a, (i * 2)::BIGINT AS b, i % 7 AS c, CASE WHEN i % 11 = 0 THEN NULL ELSE i / 3 END AS d, chr(65 + (i % 3)::INTEGER) AS e FROM range(200000) t(i)',
+    );
     const file = path.join(dir, 'big.parquet');
     await db.run(`COPY big_src TO '${file}' (FORMAT parquet)`);
-    const { dataset } = await ingestFile(db, file, { name: 'big', missingTokensDefault: DEFAULT_MISSING_TOKENS });
+    const { dataset } = await ingestFile(db, file, {
+      name: 'big',
+      missingTokensDefault: DEFAULT_MISSING_TOKENS,
+    });
     const f = await readFrame(db, dataset);
     const [a, b, , d, e] = f.columns;
     expect(f.nRows).toBe(200000);
-    if (a.kind !== 'numeric' || b.kind !== 'numeric' || d.kind !== 'numeric' || e.kind !== 'categorical') throw new Error('kinds');
+    if (a.kind !== 'numeric' || b.kind !== 'numeric' || d.kind !== 'numeric' || e.kind !== 'categorical')
+      throw new Error('kinds');
     for (const i of [0, 1, 2047, 2048, 123457, 199999]) {
       expect(a.values[i]).toBe(i);
       expect(b.values[i]).toBe(2 * i);
@@ -119,12 +155,26 @@ describe('frames in and out of DuckDB', () => {
 describe('read-only SQL and export', () => {
   it('answers SELECT over dataset views and refuses writes, DDL, COPY and file reads', async () => {
     expect(await readOnlyQuery(db, 'SELECT count(*) AS n FROM small')).toEqual([{ n: 6 }]);
-    for (const sql of ['DROP TABLE small', "INSERT INTO small VALUES (1, 'a')", "COPY small TO '/tmp/x.csv'", 'CREATE TABLE z (a INT)', "SELECT * FROM read_csv('/etc/passwd')", 'SELECT 1; DROP TABLE small', "ATTACH '/tmp/x.db'", "SET threads = 1", "EXPLAIN ANALYZE DELETE FROM small", "PRAGMA database_list"]) {
+    for (const sql of [
+      'DROP TABLE small',
+      "INSERT INTO small VALUES (1, 'a')",
+      "COPY small TO '/tmp/x.csv'",
+      'CREATE TABLE z (a INT)',
+      "SELECT * FROM read_csv('/etc/passwd')",
+      'SELECT 1; DROP TABLE small',
+      "ATTACH '/tmp/x.db'",
+      'SET threads = 1',
+      'EXPLAIN ANALYZE DELETE FROM small',
+      'PRAGMA database_list',
+    ]) {
       try {
         await readOnlyQuery(db, sql);
         throw new Error(`accepted: ${sql}`);
       } catch (e) {
-        expect(isAegleError(e) && ['AEGLE_STORE_READ_ONLY', 'AEGLE_STORE_QUERY'].includes(e.code), `${sql}: ${e}`).toBe(true);
+        expect(
+          isAegleError(e) && ['AEGLE_STORE_READ_ONLY', 'AEGLE_STORE_QUERY'].includes(e.code),
+          `${sql}: ${e}`,
+        ).toBe(true);
       }
     }
     expect(await readOnlyQuery(db, 'SELECT count(*) AS n FROM small')).toEqual([{ n: 6 }]);

@@ -19,14 +19,22 @@ export const DatasetErrors = defineErrors({
 export type ExportFormat = 'csv' | 'parquet';
 
 /** Writes a dataset version to a CSV or Parquet file, atomically (temp file, then rename). */
-export async function exportDataset(db: DuckStore, v: DatasetVersion, file: string, format: ExportFormat): Promise<{ file: string; rows: number }> {
+export async function exportDataset(
+  db: DuckStore,
+  v: DatasetVersion,
+  file: string,
+  format: ExportFormat,
+): Promise<{ file: string; rows: number }> {
   if (format !== 'csv' && format !== 'parquet') {
-    throw createError('AEGLE_DATASET_BAD_OPTION', { option: '--format', reason: `must be csv or parquet. Got '${format}'.` });
+    throw createError('AEGLE_DATASET_BAD_OPTION', {
+      option: '--format',
+      reason: `must be csv or parquet. Got '${format}'.`,
+    });
   }
   const abs = path.resolve(file);
   mkdirSync(path.dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp-${process.pid}`;
-  const opts = format === 'csv' ? "(FORMAT csv, HEADER true)" : "(FORMAT parquet, COMPRESSION zstd)";
+  const opts = format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet, COMPRESSION zstd)';
   try {
     await db.runRaw(`COPY (SELECT * FROM ${ident(v.table)}) TO ${literal(tmp)} ${opts}`);
     renameSync(tmp, abs);

@@ -27,7 +27,6 @@ import {
   versionIdFor,
 } from '../store/index.js';
 
-
 export interface ReadFrameOptions {
   /** Columns to read (default: all), in this order. */
   readonly columns?: readonly string[];
@@ -39,7 +38,8 @@ export interface ReadFrameOptions {
 
 function numericExpr(c: ColumnSchema): string {
   const id = ident(c.name);
-  if (c.kind === 'datetime') return `COALESCE(CAST(epoch_ms(CAST(${id} AS TIMESTAMP)) AS DOUBLE), 'NaN'::DOUBLE)`;
+  if (c.kind === 'datetime')
+    return `COALESCE(CAST(epoch_ms(CAST(${id} AS TIMESTAMP)) AS DOUBLE), 'NaN'::DOUBLE)`;
   if (c.type === 'BOOLEAN') return `COALESCE(CAST(CAST(${id} AS INTEGER) AS DOUBLE), 'NaN'::DOUBLE)`;
   return `COALESCE(CAST(${id} AS DOUBLE), 'NaN'::DOUBLE)`;
 }
@@ -48,7 +48,11 @@ function numericExpr(c: ColumnSchema): string {
  * Reads a dataset version (or any table) into a Frame: numbers as Float64Array (NaN missing), text as
  * dictionary-coded categoricals (sorted dictionary, −1 missing), dates/timestamps as epoch ms.
  */
-export async function readFrame(db: DuckStore, v: DatasetVersion, opts: ReadFrameOptions = {}): Promise<Frame> {
+export async function readFrame(
+  db: DuckStore,
+  v: DatasetVersion,
+  opts: ReadFrameOptions = {},
+): Promise<Frame> {
   const wanted = opts.columns ?? v.columns.map((c) => c.name);
   const schema = wanted.map((n) => {
     const c = v.columns.find((x) => x.name === n);
@@ -57,11 +61,19 @@ export async function readFrame(db: DuckStore, v: DatasetVersion, opts: ReadFram
   });
   const where = opts.where ? ` WHERE ${opts.where}` : '';
   const limit = opts.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(opts.limit))}` : '';
-  const [{ n }] = await db.all<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${ident(v.table)}${where}${limit})`);
+  const [{ n }] = await db.all<{ n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${ident(v.table)}${where}${limit})`,
+  );
   const nRows = Number(n);
-  const numeric: (Float64Array | null)[] = schema.map((c) => (c.kind === 'categorical' ? null : new Float64Array(nRows)));
-  const strings: (Array<string | null> | null)[] = schema.map((c) => (c.kind === 'categorical' ? new Array(nRows) : null));
-  const exprs = schema.map((c) => (c.kind === 'categorical' ? `CAST(${ident(c.name)} AS VARCHAR)` : numericExpr(c)));
+  const numeric: (Float64Array | null)[] = schema.map((c) =>
+    c.kind === 'categorical' ? null : new Float64Array(nRows),
+  );
+  const strings: (Array<string | null> | null)[] = schema.map((c) =>
+    c.kind === 'categorical' ? new Array(nRows) : null,
+  );
+  const exprs = schema.map((c) =>
+    c.kind === 'categorical' ? `CAST(${ident(c.name)} AS VARCHAR)` : numericExpr(c),
+  );
   let offset = 0;
   for await (const chunk of db.chunks(`SELECT ${exprs.join(', ')} FROM ${ident(v.table)}${where}${limit}`)) {
     const rows = chunk.rowCount;
@@ -134,10 +146,19 @@ function targetType(c: Column, hint: ColumnSchema | undefined): string {
  * Writes a Frame as a new table (inside the caller's transaction if any). Numeric NaN → NULL; codes →
  * strings through a dictionary table; epoch ms → TIMESTAMP. `hints` keep integer/boolean/date types.
  */
-export async function writeFrameTable(db: DuckStore, table: string, frame: Frame, hints: readonly ColumnSchema[] = []): Promise<void> {
-  const stage = `_stage_${newId('t').slice(2).replace(/[^A-Za-z0-9]/g, '_')}`;
+export async function writeFrameTable(
+  db: DuckStore,
+  table: string,
+  frame: Frame,
+  hints: readonly ColumnSchema[] = [],
+): Promise<void> {
+  const stage = `_stage_${newId('t')
+    .slice(2)
+    .replace(/[^A-Za-z0-9]/g, '_')}`;
   const cols = frame.columns;
-  await db.runRaw(`CREATE TEMP TABLE ${ident(stage)} (${['"__row" INTEGER', ...cols.map((c, j) => `"c${j}" ${c.kind === 'categorical' ? 'INTEGER' : 'DOUBLE'}`)].join(', ')})`);
+  await db.runRaw(
+    `CREATE TEMP TABLE ${ident(stage)} (${['"__row" INTEGER', ...cols.map((c, j) => `"c${j}" ${c.kind === 'categorical' ? 'INTEGER' : 'DOUBLE'}`)].join(', ')})`,
+  );
   const types = [INTEGER, ...cols.map((c) => (c.kind === 'categorical' ? INTEGER : DOUBLE))];
   const appender = await db.connection.createAppender(stage, 'main', 'temp');
   try {
@@ -148,7 +169,10 @@ export async function writeFrameTable(db: DuckStore, table: string, frame: Frame
       for (let i = 0; i < rows; i++) rowVec.items[i] = start + i;
       rowVec.flush();
       cols.forEach((c, j) => {
-        const vec = chunk.getColumnVector(j + 1) as unknown as { items: Float64Array | Int32Array; flush(): void };
+        const vec = chunk.getColumnVector(j + 1) as unknown as {
+          items: Float64Array | Int32Array;
+          flush(): void;
+        };
         if (c.kind === 'categorical') (vec.items as Int32Array).set(c.codes.subarray(start, start + rows));
         else (vec.items as Float64Array).set(c.values.subarray(start, start + rows));
         vec.flush();
@@ -184,14 +208,19 @@ export async function writeFrameTable(db: DuckStore, table: string, frame: Frame
       selects.push(`d${j}.value AS ${ident(c.name)}`);
     } else if (c.kind === 'datetime') {
       const ts = `make_timestamp(CAST(${src} * 1000 AS BIGINT))`;
-      selects.push(`CASE WHEN isnan(${src}) THEN NULL ELSE ${t === 'DATE' ? `CAST(${ts} AS DATE)` : ts} END AS ${ident(c.name)}`);
+      selects.push(
+        `CASE WHEN isnan(${src}) THEN NULL ELSE ${t === 'DATE' ? `CAST(${ts} AS DATE)` : ts} END AS ${ident(c.name)}`,
+      );
     } else {
       selects.push(`CASE WHEN isnan(${src}) THEN NULL ELSE CAST(${src} AS ${t}) END AS ${ident(c.name)}`);
     }
   }
-  await db.runRaw(`CREATE TABLE ${ident(table)} AS SELECT ${selects.join(', ') || '1 AS "_empty"'} FROM ${ident(stage)} s ${joins.join(' ')} ORDER BY s."__row"`);
+  await db.runRaw(
+    `CREATE TABLE ${ident(table)} AS SELECT ${selects.join(', ') || '1 AS "_empty"'} FROM ${ident(stage)} s ${joins.join(' ')} ORDER BY s."__row"`,
+  );
   await db.runRaw(`DROP TABLE ${ident(stage)}`);
-  for (let j = 0; j < cols.length; j++) if (cols[j].kind === 'categorical') await db.runRaw(`DROP TABLE ${ident(`${stage}_d${j}`)}`);
+  for (let j = 0; j < cols.length; j++)
+    if (cols[j].kind === 'categorical') await db.runRaw(`DROP TABLE ${ident(`${stage}_d${j}`)}`);
 }
 
 export interface SaveFrameOptions {
@@ -205,10 +234,19 @@ export interface SaveFrameOptions {
 }
 
 /** Saves a Frame as a new dataset version, atomically; a no-op when the same hash input exists. */
-export async function saveFrameAsVersion(db: DuckStore, frame: Frame, opts: SaveFrameOptions): Promise<{ dataset: DatasetVersion; unchanged: boolean }> {
+export async function saveFrameAsVersion(
+  db: DuckStore,
+  frame: Frame,
+  opts: SaveFrameOptions,
+): Promise<{ dataset: DatasetVersion; unchanged: boolean }> {
   const contentHash = sha256Hex(opts.hashInput);
   const version = versionIdFor(contentHash);
-  const existing = (await db.all<{ n: number }>(`SELECT count(*) AS n FROM _aegle_versions WHERE name = ? AND version = ?`, [opts.name, version]))[0];
+  const existing = (
+    await db.all<{ n: number }>(`SELECT count(*) AS n FROM _aegle_versions WHERE name = ? AND version = ?`, [
+      opts.name,
+      version,
+    ])
+  )[0];
   if (Number(existing.n) > 0) return { dataset: await getVersion(db, opts.name, version), unchanged: true };
   const table = tableNameFor(opts.name, version);
   await db.transaction(async () => {

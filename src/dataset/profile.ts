@@ -70,7 +70,11 @@ export interface ProfileOptions {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileDataset(
+  db: DuckStore,
+  v: DatasetVersion,
+  opts: ProfileOptions = {},
+): Promise<DatasetProfile> {
   const bins = opts.bins ?? 20;
   const topK = opts.topK ?? 10;
   const t = ident(v.table);
@@ -100,7 +104,9 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
   const [stats] = await db.all<Record<string, unknown>>(`SELECT ${aggs.join(', ')} FROM ${t}`);
 
   // 2. one scan: histograms of numeric columns + out-of-range counts against clinical ranges
-  const numericIdx = cols.map((c, j) => (c.kind === 'numeric' && num(stats[`lo${j}`]) !== null ? j : -1)).filter((j) => j >= 0);
+  const numericIdx = cols
+    .map((c, j) => (c.kind === 'numeric' && num(stats[`lo${j}`]) !== null ? j : -1))
+    .filter((j) => j >= 0);
   const ranges = new Map<number, ClinicalRange>();
   for (const j of numericIdx) {
     const r = clinicalRangeFor(cols[j].name);
@@ -116,10 +122,15 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
     const r = ranges.get(j);
     if (r) {
       hAggs.push(`count(*) FILTER (WHERE ${x} < ${r.min} OR ${x} > ${r.max}) AS oor${j}`);
-      if (r.altUnit) hAggs.push(`count(*) FILTER (WHERE (${x} < ${r.min} OR ${x} > ${r.max}) AND ${x} BETWEEN ${r.altUnit.min} AND ${r.altUnit.max}) AS alt${j}`);
+      if (r.altUnit)
+        hAggs.push(
+          `count(*) FILTER (WHERE (${x} < ${r.min} OR ${x} > ${r.max}) AND ${x} BETWEEN ${r.altUnit.min} AND ${r.altUnit.max}) AS alt${j}`,
+        );
     }
   }
-  const [hist] = hAggs.length ? await db.all<Record<string, unknown>>(`SELECT ${hAggs.join(', ')} FROM ${t}`) : [{}];
+  const [hist] = hAggs.length
+    ? await db.all<Record<string, unknown>>(`SELECT ${hAggs.join(', ')} FROM ${t}`)
+    : [{}];
 
   // 3. top categories (one small GROUP BY per categorical column)
   const tops = new Map<number, { value: string; count: number }[]>();
@@ -129,11 +140,16 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
     const rows = await db.all<{ v: string; c: number }>(
       `SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS c FROM ${t} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
     );
-    tops.set(j, rows.map((r) => ({ value: r.v, count: Number(r.c) })));
+    tops.set(
+      j,
+      rows.map((r) => ({ value: r.v, count: Number(r.c) })),
+    );
   }
 
   // 4. duplicate rows
-  const [{ d }] = await db.all<{ d: number }>(`SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`);
+  const [{ d }] = await db.all<{ d: number }>(
+    `SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`,
+  );
   const duplicateRows = Number(d);
 
   // 5. correlation matrix of numeric (non-constant) columns, one scan
@@ -146,10 +162,14 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
     const pairs: string[] = [];
     for (let a = 0; a < corrIdx.length; a++) {
       for (let b = a + 1; b < corrIdx.length; b++) {
-        pairs.push(`corr(CAST(${ident(corrNames[a])} AS DOUBLE), CAST(${ident(corrNames[b])} AS DOUBLE)) AS "r${a}_${b}"`);
+        pairs.push(
+          `corr(CAST(${ident(corrNames[a])} AS DOUBLE), CAST(${ident(corrNames[b])} AS DOUBLE)) AS "r${a}_${b}"`,
+        );
       }
     }
-    const from = sampled ? `(SELECT * FROM ${t} USING SAMPLE reservoir(${sampleRows} ROWS) REPEATABLE (42))` : t;
+    const from = sampled
+      ? `(SELECT * FROM ${t} USING SAMPLE reservoir(${sampleRows} ROWS) REPEATABLE (42))`
+      : t;
     const [r] = await db.all<Record<string, unknown>>(`SELECT ${pairs.join(', ')} FROM ${from}`);
     for (let a = 0; a < corrIdx.length; a++) {
       matrix[a][a] = 1;
@@ -204,12 +224,31 @@ export async function profileDataset(db: DuckStore, v: DatasetVersion, opts: Pro
       quantiles: q ? { p5: q[0], p25: q[1], p50: q[2], p75: q[3], p95: q[4] } : null,
       top: tops.get(j) ?? [],
       histogram,
-      clinical: r ? { measure: r.label, unit: r.unit, min: r.min, max: r.max, outOfRange: Number(hist[`oor${j}`] ?? 0) } : null,
+      clinical: r
+        ? { measure: r.label, unit: r.unit, min: r.min, max: r.max, outOfRange: Number(hist[`oor${j}`] ?? 0) }
+        : null,
     };
   });
 
-  const warnings = await buildWarnings(db, v, columns, duplicateRows, { names: corrNames, matrix }, hist, ranges, opts);
-  return { dataset: v.name, version: v.version, rows: n, duplicateRows, columns, correlations: { columns: corrNames, matrix, sampleRows: sampled ? sampleRows : null }, warnings };
+  const warnings = await buildWarnings(
+    db,
+    v,
+    columns,
+    duplicateRows,
+    { names: corrNames, matrix },
+    hist,
+    ranges,
+    opts,
+  );
+  return {
+    dataset: v.name,
+    version: v.version,
+    rows: n,
+    duplicateRows,
+    columns,
+    correlations: { columns: corrNames, matrix, sampleRows: sampled ? sampleRows : null },
+    warnings,
+  };
 }
 
 async function buildWarnings(
@@ -226,21 +265,42 @@ async function buildWarnings(
   const n = v.rows;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   if (duplicateRows > 0) {
-    w.push({ kind: 'duplicate_rows', column: null, severity: 'warning', message: `${duplicateRows} rows (${pct(duplicateRows / n)}) duplicate an earlier row exactly.` });
+    w.push({
+      kind: 'duplicate_rows',
+      column: null,
+      severity: 'warning',
+      message: `${duplicateRows} rows (${pct(duplicateRows / n)}) duplicate an earlier row exactly.`,
+    });
   }
   const target = Object.entries(v.roles).find(([, r]) => r === 'target')?.[0] ?? null;
   columns.forEach((c, j) => {
     if (c.distinct <= 1) {
-      w.push({ kind: 'constant', column: c.name, severity: 'warning', message: `'${c.name}' has ${c.distinct === 0 ? 'no values' : 'a single value'}: it carries no information.` });
+      w.push({
+        kind: 'constant',
+        column: c.name,
+        severity: 'warning',
+        message: `'${c.name}' has ${c.distinct === 0 ? 'no values' : 'a single value'}: it carries no information.`,
+      });
     }
     const idByName = /(^|_)(id|mrn|uuid|guid|ssn|patient_?id|record_?id|encounter_?id)$/i.test(c.name);
-    const allDistinct = c.count > 20 && c.distinct === c.count && (c.kind === 'categorical' || c.type.includes('INT'));
+    const allDistinct =
+      c.count > 20 && c.distinct === c.count && (c.kind === 'categorical' || c.type.includes('INT'));
     if ((idByName && c.distinct > 0.9 * c.count) || allDistinct) {
-      w.push({ kind: 'id_like', column: c.name, severity: 'info', message: `'${c.name}' looks like an identifier (${c.distinct} distinct of ${c.count}); give it the id role, do not use it as a feature.` });
+      w.push({
+        kind: 'id_like',
+        column: c.name,
+        severity: 'info',
+        message: `'${c.name}' looks like an identifier (${c.distinct} distinct of ${c.count}); give it the id role, do not use it as a feature.`,
+      });
     }
     const threshold = opts.missingThreshold ?? 0.3;
     if (c.missingShare > threshold) {
-      w.push({ kind: 'high_missingness', column: c.name, severity: c.missingShare > 0.8 ? 'critical' : 'warning', message: `'${c.name}' is missing in ${pct(c.missingShare)} of rows.` });
+      w.push({
+        kind: 'high_missingness',
+        column: c.name,
+        severity: c.missingShare > 0.8 ? 'critical' : 'warning',
+        message: `'${c.name}' is missing in ${pct(c.missingShare)} of rows.`,
+      });
     }
     const r = ranges.get(j);
     if (r && c.clinical && c.clinical.outOfRange > 0) {
@@ -282,7 +342,12 @@ async function buildWarnings(
     for (let b = a + 1; b < corr.names.length; b++) {
       const r = corr.matrix[a][b];
       if (r !== null && Math.abs(r) >= cthr && corr.names[a] !== target && corr.names[b] !== target) {
-        w.push({ kind: 'high_correlation', column: corr.names[a], severity: 'info', message: `'${corr.names[a]}' and '${corr.names[b]}' are almost collinear (r = ${r.toFixed(3)}).` });
+        w.push({
+          kind: 'high_correlation',
+          column: corr.names[a],
+          severity: 'info',
+          message: `'${corr.names[a]}' and '${corr.names[b]}' are almost collinear (r = ${r.toFixed(3)}).`,
+        });
       }
     }
   }
@@ -295,18 +360,26 @@ async function buildWarnings(
  * after the outcome). Measured as the share of rows whose target equals the majority target within
  * the column's value (or its decile, for numeric columns), compared with the overall majority share.
  */
-async function leakageWarnings(db: DuckStore, v: DatasetVersion, columns: ColumnProfile[], target: string): Promise<ProfileWarning[]> {
+async function leakageWarnings(
+  db: DuckStore,
+  v: DatasetVersion,
+  columns: ColumnProfile[],
+  target: string,
+): Promise<ProfileWarning[]> {
   const out: ProfileWarning[] = [];
   const tgt = columns.find((c) => c.name === target);
   if (!tgt || tgt.distinct < 2 || tgt.distinct > 20) return out;
   const t = ident(v.table);
   const ti = ident(target);
-  const [{ base }] = await db.all<{ base: number }>(`SELECT max(c) / sum(c) AS base FROM (SELECT count(*) AS c FROM ${t} WHERE ${ti} IS NOT NULL GROUP BY ${ti})`);
+  const [{ base }] = await db.all<{ base: number }>(
+    `SELECT max(c) / sum(c) AS base FROM (SELECT count(*) AS c FROM ${t} WHERE ${ti} IS NOT NULL GROUP BY ${ti})`,
+  );
   for (const c of columns) {
     if (c.name === target || c.role === 'id' || c.distinct < 2) continue;
     if (c.kind === 'categorical' && c.distinct > Math.max(50, 0.05 * v.rows)) continue;
     const ci = ident(c.name);
-    const key = c.kind === 'numeric' && c.distinct > 20 ? `ntile(20) OVER (ORDER BY ${ci})` : `CAST(${ci} AS VARCHAR)`;
+    const key =
+      c.kind === 'numeric' && c.distinct > 20 ? `ntile(20) OVER (ORDER BY ${ci})` : `CAST(${ci} AS VARCHAR)`;
     const [{ purity, covered }] = await db.all<{ purity: number; covered: number }>(
       `WITH k AS (SELECT ${key} AS k, ${ti} AS y FROM ${t} WHERE ${ci} IS NOT NULL AND ${ti} IS NOT NULL),
             g AS (SELECT k, y, count(*) AS c FROM k GROUP BY k, y),
@@ -325,4 +398,3 @@ async function leakageWarnings(db: DuckStore, v: DatasetVersion, columns: Column
   }
   return out;
 }
-

@@ -13,3 +13,5 @@ export * from './mappers.js';
 export * from './feature-spec.js';
 export * from './outcomes.js';
 export * from './cds-hooks.js';
+export * from './patient-features.js';
+export * from './cds-hooks-shapes.js';

@@ -12,7 +12,11 @@ export type CsvProblem =
   | { kind: 'binary'; line: number };
 
 /** Finds the first structural problem in a delimited file, or null if none is found. */
-export async function diagnoseDelimited(file: string, delimiter: string, quote = '"'): Promise<CsvProblem | null> {
+export async function diagnoseDelimited(
+  file: string,
+  delimiter: string,
+  quote = '"',
+): Promise<CsvProblem | null> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const delim = delimiter.charCodeAt(0);
   const q = quote.charCodeAt(0);
@@ -170,7 +174,11 @@ const NUMBERISH = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
  * numeric or empty, its fields are distinct, and either some column is numeric (or missing) in the
  * second line, or every first-line field looks like a name and differs from the second line.
  */
-export function looksLikeHeader(first: string[], second: string[] | undefined, missing: readonly string[]): boolean {
+export function looksLikeHeader(
+  first: string[],
+  second: string[] | undefined,
+  missing: readonly string[],
+): boolean {
   if (first.some((f) => f.trim() === '' || NUMBERISH.test(f))) return false;
   if (new Set(first).size !== first.length) return false;
   if (!second) return true;

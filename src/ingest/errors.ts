@@ -37,7 +37,8 @@ export const IngestErrors = defineErrors({
     fix: 'Correct the option named in the message.',
   },
   AEGLE_INGEST_NAME: {
-    message: "Dataset name '{name}' is invalid: use letters, digits, '_', '-' or '.', starting with a letter (at most 64 characters).",
+    message:
+      "Dataset name '{name}' is invalid: use letters, digits, '_', '-' or '.', starting with a letter (at most 64 characters).",
     status: 400,
     fix: 'Pick a name like heart_disease or cohort-2024.',
   },

@@ -14,7 +14,11 @@ const HEART_FAILURE = path.join(DATA, 'uci-heart-failure-clinical-records.csv');
 
 let dir: string;
 let db: DuckStore;
-const opts = (name: string, extra: object = {}) => ({ name, missingTokensDefault: DEFAULT_MISSING_TOKENS, ...extra });
+const opts = (name: string, extra: object = {}) => ({
+  name,
+  missingTokensDefault: DEFAULT_MISSING_TOKENS,
+  ...extra,
+});
 
 function file(name: string, content: string | Buffer): string {
   const p = path.join(dir, name);
@@ -81,7 +85,11 @@ describe('ingest of the real UCI files', () => {
     const v = await getVersion(db, 'hf');
     const v2 = await setRoles(db, v, { time: 'time' });
     expect(v2.roles).toEqual({ DEATH_EVENT: 'target', time: 'time' });
-    await expectCode(setRoles(db, v2, { age: 'target' }), 'AEGLE_INGEST_BAD_OPTION', /at most one column can be the target/);
+    await expectCode(
+      setRoles(db, v2, { age: 'target' }),
+      'AEGLE_INGEST_BAD_OPTION',
+      /at most one column can be the target/,
+    );
     await expectCode(setRoles(db, v2, { nope: 'id' }), 'AEGLE_CORE_COLUMN_NOT_FOUND', /'nope'/);
   });
 });
@@ -106,7 +114,11 @@ describe('formats and dialects', () => {
     const noHeader = await ingestFile(db, file('nh.csv', '1,2.5\n3,4.5\n'), opts('nh'));
     expect(noHeader.dataset.columns.map((c) => c.name)).toEqual(['column0', 'column1']);
     expect(noHeader.dataset.rows).toBe(2);
-    const q = await ingestFile(db, file('q.csv', 'zip,note\n02134,"fever, cough"\n10001,"line one\nline two ""quoted"""\n'), opts('quoted'));
+    const q = await ingestFile(
+      db,
+      file('q.csv', 'zip,note\n02134,"fever, cough"\n10001,"line one\nline two ""quoted"""\n'),
+      opts('quoted'),
+    );
     expect(q.dataset.rows).toBe(2);
     const rows = await db.all<{ zip: string; note: string }>('SELECT zip, note FROM quoted');
     expect(rows[0]).toEqual({ zip: '02134', note: 'fever, cough' });
@@ -114,7 +126,11 @@ describe('formats and dialects', () => {
   });
 
   it('applies type overrides and configurable missing tokens', async () => {
-    const r = await ingestFile(db, file('t.csv', 'id,v\n1,-999\n2,3.5\n'), opts('typed', { types: { id: 'VARCHAR' }, missingTokens: ['-999', ''] }));
+    const r = await ingestFile(
+      db,
+      file('t.csv', 'id,v\n1,-999\n2,3.5\n'),
+      opts('typed', { types: { id: 'VARCHAR' }, missingTokens: ['-999', ''] }),
+    );
     const cols = Object.fromEntries(r.dataset.columns.map((c) => [c.name, c.type]));
     expect(cols).toEqual({ id: 'VARCHAR', v: 'DOUBLE' });
     expect(await db.all('SELECT v FROM typed ORDER BY id')).toEqual([{ v: null }, { v: 3.5 }]);
@@ -132,39 +148,78 @@ describe('formats and dialects', () => {
 
 describe('bad input: a clear error, and nothing half-written', () => {
   const cases: Array<[string, string | Buffer, string, RegExp]> = [
-    ['ragged.csv', 'a,b,c\n1,2,3\n4,5\n6,7,8\n', 'AEGLE_INGEST_PARSE', /line 3: expected 3 fields .* found 2/],
+    [
+      'ragged.csv',
+      'a,b,c\n1,2,3\n4,5\n6,7,8\n',
+      'AEGLE_INGEST_PARSE',
+      /line 3: expected 3 fields .* found 2/,
+    ],
     ['extra.csv', 'a,b\n1,2\n3,4\n5,6,7\n', 'AEGLE_INGEST_PARSE', /line 4: expected 2 fields .* found 3/],
-    ['quote.csv', 'a,b\n1,"open\n2,3\n', 'AEGLE_INGEST_PARSE', /line 2: unbalanced or misplaced double quote/],
+    [
+      'quote.csv',
+      'a,b\n1,"open\n2,3\n',
+      'AEGLE_INGEST_PARSE',
+      /line 2: unbalanced or misplaced double quote/,
+    ],
     ['empty.csv', '', 'AEGLE_INGEST_EMPTY', /empty \(0 bytes\)/],
     ['header-only.csv', 'a,b\n', 'AEGLE_INGEST_EMPTY', /no data rows/],
-    ['latin1.csv', Buffer.from('a,b\n1,ok\n2,caf\xe9\n', 'latin1'), 'AEGLE_INGEST_ENCODING', /line 3: invalid UTF-8/],
+    [
+      'latin1.csv',
+      Buffer.from('a,b\n1,ok\n2,caf\xe9\n', 'latin1'),
+      'AEGLE_INGEST_ENCODING',
+      /line 3: invalid UTF-8/,
+    ],
     ['fake.parquet', 'a,b\n1,2\n', 'AEGLE_INGEST_FORMAT', /not a valid Parquet file/],
     ['broken.json', '[{"a": 1},', 'AEGLE_INGEST_FORMAT', /not a valid JSON file/],
-    ['binary.csv', Buffer.from([0x50, 0x41, 0x52, 0x31, 0, 0, 1, 2, 0x0a, 0, 0x0a]), 'AEGLE_INGEST_FORMAT', /binary data/],
+    [
+      'binary.csv',
+      Buffer.from([0x50, 0x41, 0x52, 0x31, 0, 0, 1, 2, 0x0a, 0, 0x0a]),
+      'AEGLE_INGEST_FORMAT',
+      /binary data/,
+    ],
   ];
   for (const [name, content, code, re] of cases) {
     it(`${name} → ${code}`, async () => {
       const before = await listVersions(db);
-      const tables = await db.all("SELECT table_name FROM duckdb_tables() WHERE NOT temporary");
-      await expectCode(ingestFile(db, file(name, content), opts(`bad_${name.replace(/\W/g, '_')}`)), code, re);
+      const tables = await db.all('SELECT table_name FROM duckdb_tables() WHERE NOT temporary');
+      await expectCode(
+        ingestFile(db, file(name, content), opts(`bad_${name.replace(/\W/g, '_')}`)),
+        code,
+        re,
+      );
       expect(await listVersions(db)).toEqual(before);
-      expect(await db.all("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")).toEqual(tables);
+      expect(await db.all('SELECT table_name FROM duckdb_tables() WHERE NOT temporary')).toEqual(tables);
     });
   }
 
   it('a type override that does not fit names the line, column and value', async () => {
-    await expectCode(ingestFile(db, file('ov.csv', 'a,b\n1,2\n3,oops\n'), opts('ov', { types: { b: 'DOUBLE' } })), 'AEGLE_INGEST_TYPE', /line 3, column 'b': value 'oops' does not fit type DOUBLE/);
+    await expectCode(
+      ingestFile(db, file('ov.csv', 'a,b\n1,2\n3,oops\n'), opts('ov', { types: { b: 'DOUBLE' } })),
+      'AEGLE_INGEST_TYPE',
+      /line 3, column 'b': value 'oops' does not fit type DOUBLE/,
+    );
   });
 
   it('an override or role naming a missing column is refused before anything is written', async () => {
-    await expectCode(ingestFile(db, file('ok.csv', 'a,b\n1,2\n'), opts('ok1', { roles: { zz: 'target' } })), 'AEGLE_CORE_COLUMN_NOT_FOUND', /'zz'.*Available: a, b/);
-    await expectCode(ingestFile(db, file('ok2.csv', 'a,b\n1,2\n'), opts('ok2', { types: { zz: 'DOUBLE' } })), 'AEGLE_INGEST_PARSE');
+    await expectCode(
+      ingestFile(db, file('ok.csv', 'a,b\n1,2\n'), opts('ok1', { roles: { zz: 'target' } })),
+      'AEGLE_CORE_COLUMN_NOT_FOUND',
+      /'zz'.*Available: a, b/,
+    );
+    await expectCode(
+      ingestFile(db, file('ok2.csv', 'a,b\n1,2\n'), opts('ok2', { types: { zz: 'DOUBLE' } })),
+      'AEGLE_INGEST_PARSE',
+    );
     expect((await listVersions(db)).filter((v) => v.name.startsWith('ok'))).toEqual([]);
   });
 
   it('refuses bad names, missing files and unknown extensions', async () => {
     await expectCode(ingestFile(db, CLEVELAND, opts('1bad name')), 'AEGLE_INGEST_NAME');
     await expectCode(ingestFile(db, path.join(dir, 'nope.csv'), opts('x')), 'AEGLE_INGEST_FILE_NOT_FOUND');
-    await expectCode(ingestFile(db, file('x.xyz', 'a\n1\n'), opts('x')), 'AEGLE_INGEST_BAD_OPTION', /cannot tell the format/);
+    await expectCode(
+      ingestFile(db, file('x.xyz', 'a\n1\n'), opts('x')),
+      'AEGLE_INGEST_BAD_OPTION',
+      /cannot tell the format/,
+    );
   });
 });

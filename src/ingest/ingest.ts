@@ -30,7 +30,15 @@ export type IngestFormat = 'csv' | 'tsv' | 'parquet' | 'json' | 'ndjson';
 export const INGEST_FORMATS: readonly IngestFormat[] = ['csv', 'tsv', 'parquet', 'json', 'ndjson'];
 
 /** DuckDB types a column may be forced to with an override. */
-export const OVERRIDE_TYPES = ['DOUBLE', 'BIGINT', 'INTEGER', 'VARCHAR', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;
+export const OVERRIDE_TYPES = [
+  'DOUBLE',
+  'BIGINT',
+  'INTEGER',
+  'VARCHAR',
+  'BOOLEAN',
+  'DATE',
+  'TIMESTAMP',
+] as const;
 
 export interface IngestOptions {
   readonly name: string;
@@ -82,7 +90,13 @@ interface ReaderPlan {
   readonly header?: boolean;
 }
 
-async function planReader(file: string, format: IngestFormat, opts: IngestOptions, missing: readonly string[], sampleAll: boolean): Promise<ReaderPlan> {
+async function planReader(
+  file: string,
+  format: IngestFormat,
+  opts: IngestOptions,
+  missing: readonly string[],
+  sampleAll: boolean,
+): Promise<ReaderPlan> {
   const f = literal(file);
   if (format === 'parquet') return { sql: `read_parquet(${f})` };
   if (format === 'json') return { sql: `read_json(${f}, format='array')` };
@@ -92,11 +106,19 @@ async function planReader(file: string, format: IngestFormat, opts: IngestOption
   if (delimiter === 'auto') delimiter = detectDelimiter(lines);
   if (delimiter === '\\t') delimiter = '\t';
   if (delimiter.length !== 1) {
-    throw createError('AEGLE_INGEST_BAD_OPTION', { option: '--delimiter', reason: `must be one character or 'auto'. Got '${delimiter}'.` });
+    throw createError('AEGLE_INGEST_BAD_OPTION', {
+      option: '--delimiter',
+      reason: `must be one character or 'auto'. Got '${delimiter}'.`,
+    });
   }
   const nonEmpty = lines.filter((l) => l.length > 0);
   const header =
-    opts.header ?? looksLikeHeader(splitLine(nonEmpty[0] ?? '', delimiter), nonEmpty[1] ? splitLine(nonEmpty[1], delimiter) : undefined, missing);
+    opts.header ??
+    looksLikeHeader(
+      splitLine(nonEmpty[0] ?? '', delimiter),
+      nonEmpty[1] ? splitLine(nonEmpty[1], delimiter) : undefined,
+      missing,
+    );
   const parts = [
     f,
     `delim=${literal(delimiter)}`,
@@ -108,27 +130,55 @@ async function planReader(file: string, format: IngestFormat, opts: IngestOption
     'null_padding=false',
     `nullstr=[${missing.map(literal).join(', ')}]`,
     // keep leading zeros of codes such as ZIP or MRN: a value that starts with 0 stays text
-    'auto_type_candidates=[\'BOOLEAN\', \'BIGINT\', \'DOUBLE\', \'DATE\', \'TIMESTAMP\', \'VARCHAR\']',
+    "auto_type_candidates=['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']",
   ];
   if (sampleAll) parts.push('sample_size=-1');
   if (opts.types && Object.keys(opts.types).length) {
-    parts.push(`types={${Object.entries(opts.types).map(([k, v]) => `${literal(k)}: ${literal(v)}`).join(', ')}}`);
+    parts.push(
+      `types={${Object.entries(opts.types)
+        .map(([k, v]) => `${literal(k)}: ${literal(v)}`)
+        .join(', ')}}`,
+    );
   }
   return { sql: `read_csv(${parts.join(', ')})`, delimiter, header };
 }
 
 /** Turns a DuckDB read error into a coded error naming the file, line and column. */
-async function explainReadError(e: unknown, file: string, format: IngestFormat, plan: ReaderPlan): Promise<Error> {
+async function explainReadError(
+  e: unknown,
+  file: string,
+  format: IngestFormat,
+  plan: ReaderPlan,
+): Promise<Error> {
   const msg = e instanceof Error ? e.message : String(e);
   const shown = path.basename(file);
   if (format === 'csv' || format === 'tsv') {
-    const conv = /CSV Error on Line: (\d+)[\s\S]*?Original Line: ([^\n]*)[\s\S]*?Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(msg);
+    const conv =
+      /CSV Error on Line: (\d+)[\s\S]*?Original Line: ([^\n]*)[\s\S]*?Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(
+        msg,
+      );
     if (conv) {
-      return createError('AEGLE_INGEST_TYPE', { file: shown, line: Number(conv[1]), column: conv[3], value: conv[4].slice(0, 40), type: conv[5] });
+      return createError('AEGLE_INGEST_TYPE', {
+        file: shown,
+        line: Number(conv[1]),
+        column: conv[3],
+        value: conv[4].slice(0, 40),
+        type: conv[5],
+      });
     }
     const problem = await diagnoseDelimited(file, plan.delimiter ?? ',');
-    if (problem?.kind === 'encoding') return createError('AEGLE_INGEST_ENCODING', { file: shown, line: problem.line, offset: problem.offset });
-    if (problem?.kind === 'binary') return createError('AEGLE_INGEST_FORMAT', { file: shown, format: format.toUpperCase(), reason: `it contains binary data (a NUL byte on line ${problem.line})` });
+    if (problem?.kind === 'encoding')
+      return createError('AEGLE_INGEST_ENCODING', {
+        file: shown,
+        line: problem.line,
+        offset: problem.offset,
+      });
+    if (problem?.kind === 'binary')
+      return createError('AEGLE_INGEST_FORMAT', {
+        file: shown,
+        format: format.toUpperCase(),
+        reason: `it contains binary data (a NUL byte on line ${problem.line})`,
+      });
     if (problem?.kind === 'fields') {
       return createError('AEGLE_INGEST_PARSE', {
         file: shown,
@@ -136,18 +186,39 @@ async function explainReadError(e: unknown, file: string, format: IngestFormat, 
         reason: `expected ${problem.expected} fields (as in the first line), found ${problem.found}`,
       });
     }
-    if (problem?.kind === 'quote') return createError('AEGLE_INGEST_PARSE', { file: shown, line: problem.line, reason: 'unbalanced or misplaced double quote' });
+    if (problem?.kind === 'quote')
+      return createError('AEGLE_INGEST_PARSE', {
+        file: shown,
+        line: problem.line,
+        reason: 'unbalanced or misplaced double quote',
+      });
     const onLine = /CSV Error on Line: (\d+)/.exec(msg);
-    return createError('AEGLE_INGEST_PARSE', { file: shown, line: onLine ? Number(onLine[1]) : '?', reason: firstLine(e) }, { cause: e });
+    return createError(
+      'AEGLE_INGEST_PARSE',
+      { file: shown, line: onLine ? Number(onLine[1]) : '?', reason: firstLine(e) },
+      { cause: e },
+    );
   }
-  return createError('AEGLE_INGEST_FORMAT', { file: shown, format: format === 'ndjson' ? 'NDJSON' : format === 'json' ? 'JSON' : 'Parquet', reason: firstLine(e).replace(/^[A-Za-z ]+Error: /, '') }, { cause: e });
+  return createError(
+    'AEGLE_INGEST_FORMAT',
+    {
+      file: shown,
+      format: format === 'ndjson' ? 'NDJSON' : format === 'json' ? 'JSON' : 'Parquet',
+      reason: firstLine(e).replace(/^[A-Za-z ]+Error: /, ''),
+    },
+    { cause: e },
+  );
 }
 
 /**
  * Ingests one file as a new version of dataset `opts.name`. Atomic; a no-op (reported as
  * `unchanged`) when the same bytes were already ingested under that name with the same options.
  */
-export async function ingestFile(db: DuckStore, file: string, opts: IngestOptions & { missingTokensDefault: readonly string[] }): Promise<IngestResult> {
+export async function ingestFile(
+  db: DuckStore,
+  file: string,
+  opts: IngestOptions & { missingTokensDefault: readonly string[] },
+): Promise<IngestResult> {
   validateDatasetName(opts.name);
   let size: number;
   try {
@@ -167,20 +238,35 @@ export async function ingestFile(db: DuckStore, file: string, opts: IngestOption
     });
   }
   if (!INGEST_FORMATS.includes(format)) {
-    throw createError('AEGLE_INGEST_BAD_OPTION', { option: '--format', reason: `must be one of ${INGEST_FORMATS.join('|')}. Got '${format}'.` });
+    throw createError('AEGLE_INGEST_BAD_OPTION', {
+      option: '--format',
+      reason: `must be one of ${INGEST_FORMATS.join('|')}. Got '${format}'.`,
+    });
   }
   for (const [col, t] of Object.entries(opts.types ?? {})) {
     if (!(OVERRIDE_TYPES as readonly string[]).includes(t.toUpperCase())) {
-      throw createError('AEGLE_INGEST_BAD_OPTION', { option: `--type ${col}=${t}`, reason: `the type must be one of ${OVERRIDE_TYPES.join('|')}.` });
+      throw createError('AEGLE_INGEST_BAD_OPTION', {
+        option: `--type ${col}=${t}`,
+        reason: `the type must be one of ${OVERRIDE_TYPES.join('|')}.`,
+      });
     }
   }
   for (const [col, role] of Object.entries(opts.roles ?? {})) {
     if (!COLUMN_ROLES.includes(role)) {
-      throw createError('AEGLE_INGEST_BAD_OPTION', { option: `--role ${col}=${role}`, reason: `the role must be one of ${COLUMN_ROLES.join('|')}.` });
+      throw createError('AEGLE_INGEST_BAD_OPTION', {
+        option: `--role ${col}=${role}`,
+        reason: `the role must be one of ${COLUMN_ROLES.join('|')}.`,
+      });
     }
   }
   const missing = opts.missingTokens ?? opts.missingTokensDefault;
-  const shaping = { format, delimiter: opts.delimiter ?? null, header: opts.header ?? null, missing, types: opts.types ?? {} };
+  const shaping = {
+    format,
+    delimiter: opts.delimiter ?? null,
+    header: opts.header ?? null,
+    missing,
+    types: opts.types ?? {},
+  };
   const contentHash = await hashFile(file, shaping);
   const existing = await findByHash(db, opts.name, contentHash);
   if (existing) {
@@ -203,7 +289,11 @@ export async function ingestFile(db: DuckStore, file: string, opts: IngestOption
         throw new ReadFailure(e, plan);
       }
       const columns = await describeTable(db, table);
-      checkColumns(columns.map((c) => c.name), opts, shown);
+      checkColumns(
+        columns.map((c) => c.name),
+        opts,
+        shown,
+      );
       const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(table)}`);
       const rows = Number(n);
       if (rows === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'has no data rows' });
@@ -219,7 +309,13 @@ export async function ingestFile(db: DuckStore, file: string, opts: IngestOption
         source: `file:${shown}`,
         format,
         parent: null,
-        meta: { bytes: size, delimiter: plan.delimiter ?? null, header: plan.header ?? null, missingTokens: missing, types: opts.types ?? {} },
+        meta: {
+          bytes: size,
+          delimiter: plan.delimiter ?? null,
+          header: plan.header ?? null,
+          missingTokens: missing,
+          types: opts.types ?? {},
+        },
       });
       await refreshViews(db);
     });
@@ -244,10 +340,17 @@ export async function ingestFile(db: DuckStore, file: string, opts: IngestOption
 
 function checkColumns(columns: string[], opts: IngestOptions, file: string): void {
   const known = new Set(columns);
-  for (const [what, obj] of [['--type', opts.types], ['--role', opts.roles]] as const) {
+  for (const [what, obj] of [
+    ['--type', opts.types],
+    ['--role', opts.roles],
+  ] as const) {
     for (const col of Object.keys(obj ?? {})) {
       if (!known.has(col)) {
-        throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', { column: col, where: ` (${what}) in '${file}'`, available: columns.join(', ') });
+        throw createError('AEGLE_CORE_COLUMN_NOT_FOUND', {
+          column: col,
+          where: ` (${what}) in '${file}'`,
+          available: columns.join(', '),
+        });
       }
     }
   }
@@ -270,9 +373,16 @@ async function precheck(file: string, format: IngestFormat, shown: string): Prom
     const { size } = await fd.stat();
     const head = Buffer.alloc(Math.min(size, 65536));
     await fd.read(head, 0, head.length, 0);
-    if ((format === 'csv' || format === 'tsv' || format === 'json' || format === 'ndjson') && head.includes(0)) {
+    if (
+      (format === 'csv' || format === 'tsv' || format === 'json' || format === 'ndjson') &&
+      head.includes(0)
+    ) {
       const line = head.subarray(0, head.indexOf(0)).toString('latin1').split('\n').length;
-      throw createError('AEGLE_INGEST_FORMAT', { file: shown, format: format.toUpperCase(), reason: `it contains binary data (a NUL byte on line ${line})` });
+      throw createError('AEGLE_INGEST_FORMAT', {
+        file: shown,
+        format: format.toUpperCase(),
+        reason: `it contains binary data (a NUL byte on line ${line})`,
+      });
     }
     if (format === 'json') {
       const tail = Buffer.alloc(Math.min(size, 4096));
@@ -283,7 +393,10 @@ async function precheck(file: string, format: IngestFormat, shown: string): Prom
         throw createError('AEGLE_INGEST_FORMAT', {
           file: shown,
           format: 'JSON',
-          reason: first !== '[' ? 'expected a JSON array of records (use --format ndjson for one record per line)' : 'the array is not closed (truncated file?)',
+          reason:
+            first !== '['
+              ? 'expected a JSON array of records (use --format ndjson for one record per line)'
+              : 'the array is not closed (truncated file?)',
         });
       }
     }

@@ -38,8 +38,14 @@ const CATALOG = '_aegle_versions';
 
 export function kindOfType(type: string): ColumnSchema['kind'] {
   const t = type.toUpperCase();
-  if (/^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMPTZ)/.test(t)) return 'datetime';
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL|REAL|BOOLEAN)/.test(t)) return 'numeric';
+  if (/^(DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMPTZ)/.test(t))
+    return 'datetime';
+  if (
+    /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL|REAL|BOOLEAN)/.test(
+      t,
+    )
+  )
+    return 'numeric';
   return 'categorical';
 }
 
@@ -96,7 +102,9 @@ function fromRow(r: CatalogRow): DatasetVersion {
 /** Every version, newest first within each name. */
 export async function listVersions(db: DuckStore, name?: string): Promise<DatasetVersion[]> {
   const rows = name
-    ? await db.all<CatalogRow>(`SELECT * FROM ${CATALOG} WHERE name = ? ORDER BY created_at DESC, version`, [name])
+    ? await db.all<CatalogRow>(`SELECT * FROM ${CATALOG} WHERE name = ? ORDER BY created_at DESC, version`, [
+        name,
+      ])
     : await db.all<CatalogRow>(`SELECT * FROM ${CATALOG} ORDER BY name, created_at DESC, version`);
   return rows.map(fromRow);
 }
@@ -123,8 +131,15 @@ export async function getVersion(db: DuckStore, name: string, version?: string):
 }
 
 /** Finds a version of `name` with this content hash (the re-ingest no-op check). */
-export async function findByHash(db: DuckStore, name: string, contentHash: string): Promise<DatasetVersion | null> {
-  const rows = await db.all<CatalogRow>(`SELECT * FROM ${CATALOG} WHERE name = ? AND content_hash = ?`, [name, contentHash]);
+export async function findByHash(
+  db: DuckStore,
+  name: string,
+  contentHash: string,
+): Promise<DatasetVersion | null> {
+  const rows = await db.all<CatalogRow>(`SELECT * FROM ${CATALOG} WHERE name = ? AND content_hash = ?`, [
+    name,
+    contentHash,
+  ]);
   return rows.length ? fromRow(rows[0]) : null;
 }
 
@@ -138,28 +153,34 @@ export function tableNameFor(name: string, version: string): string {
 
 /** Inserts a catalog row (call inside the transaction that created the table). */
 export async function insertVersion(db: DuckStore, v: DatasetVersion): Promise<void> {
-  await db.runRaw(
-    `INSERT INTO ${CATALOG} VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      v.name,
-      v.version,
-      v.contentHash,
-      v.table,
-      v.createdAt.replace('T', ' ').replace('Z', ''),
-      v.rows,
-      JSON.stringify(v.columns),
-      JSON.stringify(v.roles),
-      v.source,
-      v.format,
-      v.parent,
-      JSON.stringify(v.meta),
-    ],
-  );
+  await db.runRaw(`INSERT INTO ${CATALOG} VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?)`, [
+    v.name,
+    v.version,
+    v.contentHash,
+    v.table,
+    v.createdAt.replace('T', ' ').replace('Z', ''),
+    v.rows,
+    JSON.stringify(v.columns),
+    JSON.stringify(v.roles),
+    v.source,
+    v.format,
+    v.parent,
+    JSON.stringify(v.meta),
+  ]);
 }
 
 /** Replaces a version's roles (metadata only; the data stay immutable). */
-export async function updateRoles(db: DuckStore, name: string, version: string, roles: Record<string, ColumnRole>): Promise<void> {
-  await db.run(`UPDATE ${CATALOG} SET roles_json = ? WHERE name = ? AND version = ?`, [JSON.stringify(roles), name, version]);
+export async function updateRoles(
+  db: DuckStore,
+  name: string,
+  version: string,
+  roles: Record<string, ColumnRole>,
+): Promise<void> {
+  await db.run(`UPDATE ${CATALOG} SET roles_json = ? WHERE name = ? AND version = ?`, [
+    JSON.stringify(roles),
+    name,
+    version,
+  ]);
 }
 
 /** Drops one version, or every version of a dataset, with their tables, atomically. */
@@ -185,5 +206,7 @@ export async function describeTable(db: DuckStore, table: string): Promise<Colum
 function toIso(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
   const s = String(v);
-  return /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? new Date(s).toISOString() : new Date(`${s.replace(' ', 'T')}Z`).toISOString();
+  return /[zZ]|[+-]\d\d:?\d\d$/.test(s)
+    ? new Date(s).toISOString()
+    : new Date(`${s.replace(' ', 'T')}Z`).toISOString();
 }

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
-  DuckDBConnection,
+  type DuckDBConnection,
   DuckDBInstance,
   type DuckDBValue,
   type DuckDBDataChunk,

@@ -12,7 +12,8 @@ export const StoreErrors = defineErrors({
     fix: 'Correct the SQL named in the message.',
   },
   AEGLE_STORE_READ_ONLY: {
-    message: 'Only read-only queries (SELECT, WITH … SELECT, DESCRIBE, SUMMARIZE, EXPLAIN) are allowed here. Got: {statement}.',
+    message:
+      'Only read-only queries (SELECT, WITH … SELECT, DESCRIBE, SUMMARIZE, EXPLAIN) are allowed here. Got: {statement}.',
     status: 403,
     fix: 'Use aegle ingest, clean or drop to change datasets; aegle sql only reads.',
   },

@@ -12,7 +12,8 @@ export async function refreshViews(db: DuckStore): Promise<void> {
     "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'",
   );
   for (const view of views) {
-    if (view.comment === 'aegle-dataset' && !latest.has(view.view_name)) await db.runRaw(`DROP VIEW ${ident(view.view_name)}`);
+    if (view.comment === 'aegle-dataset' && !latest.has(view.view_name))
+      await db.runRaw(`DROP VIEW ${ident(view.view_name)}`);
   }
   for (const [name, table] of latest) {
     await db.runRaw(`CREATE OR REPLACE VIEW ${ident(name)} AS SELECT * FROM ${ident(table)}`);

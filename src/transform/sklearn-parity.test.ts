@@ -120,6 +120,7 @@ describe('SimpleImputer equals scikit-learn', () => {
 });
 
 describe('OneHotEncoder equals scikit-learn', () => {
+  // biome-ignore lint/correctness/noComponentHookFactories: a test fixture factory, not a React component
   const C = () => makeFrame([categoricalColumn('c', ['x', 'y', null, 'x', 'z', 'y'])]);
   it('categories, missing as its own category, handleUnknown ignore', () => {
     const fitted = new OneHotEncoder({ handleUnknown: 'ignore' }).fit(C());

@@ -24,7 +24,12 @@ export interface CleanOutcome {
  * Cleans dataset `ref` with `specText` into dataset `out`. The new version's content hash covers the
  * parent's hash and the spec, so cleaning the same data the same way twice is a no-op.
  */
-export async function cleanDataset(db: DuckStore, ref: string, specText: string, out: string): Promise<CleanOutcome> {
+export async function cleanDataset(
+  db: DuckStore,
+  ref: string,
+  specText: string,
+  out: string,
+): Promise<CleanOutcome> {
   validateDatasetName(out);
   const { name, version } = parseDatasetRef(ref);
   const parent = await getVersion(db, name, version);
@@ -35,7 +40,9 @@ export async function cleanDataset(db: DuckStore, ref: string, specText: string,
     hashInput: `clean\n${parent.contentHash}\n${sha256Hex(specText)}`,
     source: `clean:${parent.name}@${parent.version}`,
     parent,
-    roles: Object.fromEntries(Object.entries(parent.roles).filter(([c]) => cleaned.columns.some((k) => k.name === c))),
+    roles: Object.fromEntries(
+      Object.entries(parent.roles).filter(([c]) => cleaned.columns.some((k) => k.name === c)),
+    ),
     meta: { spec: specText, pipeline: fitted.toJSON(), report },
   });
   return {
@@ -52,7 +59,9 @@ export async function cleanDataset(db: DuckStore, ref: string, specText: string,
 export function registerClean(program: Command, getCtx: () => CliContext): void {
   program
     .command('clean')
-    .description('Apply a cleaning spec (YAML/JSON, see docs/CLEANING.md) and write a new dataset version plus a report')
+    .description(
+      'Apply a cleaning spec (YAML/JSON, see docs/CLEANING.md) and write a new dataset version plus a report',
+    )
     .argument('<dataset>', 'NAME or NAME@VERSION')
     .requiredOption('--spec <file>', 'cleaning spec file')
     .requiredOption('--out <name>', 'name of the cleaned dataset')

@@ -1,8 +1,21 @@
 /** Dataset commands: ingest, datasets, show, roles, export, drop, sql, profile. */
 import { type Command, Option } from 'commander';
 import { type ColumnRole, cellValue } from '../../core/index.js';
-import { exportDataset, profileDataset, readFrame, readOnlyQuery, type DatasetProfile, type ExportFormat } from '../../dataset/index.js';
-import { INGEST_FORMATS, type IngestFormat, ingestFile, parseRoleList, setRoles } from '../../ingest/index.js';
+import {
+  exportDataset,
+  profileDataset,
+  readFrame,
+  readOnlyQuery,
+  type DatasetProfile,
+  type ExportFormat,
+} from '../../dataset/index.js';
+import {
+  INGEST_FORMATS,
+  type IngestFormat,
+  ingestFile,
+  parseRoleList,
+  setRoles,
+} from '../../ingest/index.js';
 import { dropVersions, getVersion, listVersions, parseDatasetRef } from '../../store/index.js';
 import { type CliContext, formatTable } from '../context.js';
 import { withStore } from '../store.js';
@@ -26,12 +39,26 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
     .description('Ingest a CSV/TSV, Parquet, JSON or NDJSON file as a new immutable dataset version')
     .argument('<file>', 'file to ingest')
     .requiredOption('--name <name>', 'dataset name')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(INGEST_FORMATS as string[]))
-    .option('--delimiter <char>', "field delimiter for delimited text, or 'auto' (default ',' / tab for .tsv)")
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the extension)').choices(
+        INGEST_FORMATS as string[],
+      ),
+    )
+    .option(
+      '--delimiter <char>',
+      "field delimiter for delimited text, or 'auto' (default ',' / tab for .tsv)",
+    )
     .option('--header', 'the first line is a header (default: detected)')
     .option('--no-header', 'the first line is data')
-    .option('--missing <tokens>', 'comma-separated tokens read as missing (default: config; "" NA N/A NaN NULL ? .)')
-    .option('--type <col=TYPE>', 'force a column type (DOUBLE, BIGINT, VARCHAR, BOOLEAN, DATE, TIMESTAMP); repeatable', collect)
+    .option(
+      '--missing <tokens>',
+      'comma-separated tokens read as missing (default: config; "" NA N/A NaN NULL ? .)',
+    )
+    .option(
+      '--type <col=TYPE>',
+      'force a column type (DOUBLE, BIGINT, VARCHAR, BOOLEAN, DATE, TIMESTAMP); repeatable',
+      collect,
+    )
     .option('--role <col=role>', 'set a column role (id, target, time, group, weight); repeatable', collect)
     .option('--json', 'print {"dataset","version","rows","columns"} as JSON')
     .action(async (file: string, o) => {
@@ -49,9 +76,20 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
         }),
       );
       const d = res.dataset;
-      if (o.json) ctx.json({ dataset: d.name, version: d.version, rows: d.rows, columns: d.columns.length, unchanged: res.unchanged });
-      else if (res.unchanged) ctx.out(`Unchanged: ${file} is already ${d.name}@${d.version} (${d.rows} rows × ${d.columns.length} columns); nothing to do.`);
-      else ctx.out(`Ingested ${file} as ${d.name}@${d.version}: ${d.rows} rows × ${d.columns.length} columns.`);
+      if (o.json)
+        ctx.json({
+          dataset: d.name,
+          version: d.version,
+          rows: d.rows,
+          columns: d.columns.length,
+          unchanged: res.unchanged,
+        });
+      else if (res.unchanged)
+        ctx.out(
+          `Unchanged: ${file} is already ${d.name}@${d.version} (${d.rows} rows × ${d.columns.length} columns); nothing to do.`,
+        );
+      else
+        ctx.out(`Ingested ${file} as ${d.name}@${d.version}: ${d.rows} rows × ${d.columns.length} columns.`);
     });
 
   program
@@ -62,7 +100,17 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
       const ctx = getCtx();
       const versions = await withStore(ctx, (db) => listVersions(db));
       if (o.json) {
-        ctx.json(versions.map((v) => ({ name: v.name, version: v.version, rows: v.rows, columns: v.columns.length, createdAt: v.createdAt, source: v.source, parent: v.parent })));
+        ctx.json(
+          versions.map((v) => ({
+            name: v.name,
+            version: v.version,
+            rows: v.rows,
+            columns: v.columns.length,
+            createdAt: v.createdAt,
+            source: v.source,
+            parent: v.parent,
+          })),
+        );
         return;
       }
       if (!versions.length) {
@@ -76,7 +124,14 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
           versions.map((v) => {
             const mark = latest.has(v.name) ? '' : ' *';
             latest.add(v.name);
-            return [v.name + mark, v.version, v.rows, v.columns.length, v.createdAt.slice(0, 19).replace('T', ' '), v.parent ? `${v.source}` : v.source];
+            return [
+              v.name + mark,
+              v.version,
+              v.rows,
+              v.columns.length,
+              v.createdAt.slice(0, 19).replace('T', ' '),
+              v.parent ? `${v.source}` : v.source,
+            ];
           }),
         ),
       );
@@ -95,28 +150,45 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
       const { v, head, versions } = await withStore(ctx, async (db) => {
         const v = await getVersion(db, name, version);
         const frame = await readFrame(db, v, { limit: Number(o.rows) });
-        const head = Array.from({ length: frame.nRows }, (_, i) => Object.fromEntries(frame.columns.map((c) => [c.name, cellValue(c, i)])));
+        const head = Array.from({ length: frame.nRows }, (_, i) =>
+          Object.fromEntries(frame.columns.map((c) => [c.name, cellValue(c, i)])),
+        );
         return { v, head, versions: await listVersions(db, name) };
       });
       if (o.json) {
         ctx.json({ ...v, versions: versions.map((x) => x.version), head });
         return;
       }
-      ctx.out(`${v.name}@${v.version}  ${v.rows} rows × ${v.columns.length} columns  (created ${v.createdAt}, from ${v.source}${v.parent ? `, parent ${v.parent}` : ''})`);
+      ctx.out(
+        `${v.name}@${v.version}  ${v.rows} rows × ${v.columns.length} columns  (created ${v.createdAt}, from ${v.source}${v.parent ? `, parent ${v.parent}` : ''})`,
+      );
       ctx.out(`content hash ${v.contentHash}`);
       ctx.out('');
-      ctx.out(formatTable(['column', 'type', 'kind', 'role'], v.columns.map((c) => [c.name, c.type, c.kind, v.roles[c.name] ?? ''])));
+      ctx.out(
+        formatTable(
+          ['column', 'type', 'kind', 'role'],
+          v.columns.map((c) => [c.name, c.type, c.kind, v.roles[c.name] ?? '']),
+        ),
+      );
       if (head.length) {
         ctx.out('');
         const names = v.columns.map((c) => c.name);
-        ctx.out(formatTable(names, head.map((r) => names.map((n) => r[n]))));
+        ctx.out(
+          formatTable(
+            names,
+            head.map((r) => names.map((n) => r[n])),
+          ),
+        );
       }
-      if (versions.length > 1) ctx.out(`\nVersions (newest first): ${versions.map((x) => x.version).join(', ')}`);
+      if (versions.length > 1)
+        ctx.out(`\nVersions (newest first): ${versions.map((x) => x.version).join(', ')}`);
     });
 
   program
     .command('roles')
-    .description('Set column roles of a dataset version (id, target, time, group, weight, feature; "none" removes)')
+    .description(
+      'Set column roles of a dataset version (id, target, time, group, weight, feature; "none" removes)',
+    )
     .argument('<dataset>', 'NAME or NAME@VERSION')
     .argument('<assignments...>', 'COLUMN=ROLE pairs')
     .option('--json', 'JSON output')
@@ -124,10 +196,19 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
       const ctx = getCtx();
       const { name, version } = parseDatasetRef(ref);
       const parsed = parseRoleList(assignments) as Record<string, ColumnRole | 'none'>;
-      const patch = Object.fromEntries(Object.entries(parsed).map(([k, r]) => [k, r === 'none' ? null : r])) as Record<string, ColumnRole | null>;
+      const patch = Object.fromEntries(
+        Object.entries(parsed).map(([k, r]) => [k, r === 'none' ? null : r]),
+      ) as Record<string, ColumnRole | null>;
       const v = await withStore(ctx, async (db) => setRoles(db, await getVersion(db, name, version), patch));
       if (o.json) ctx.json({ dataset: v.name, version: v.version, roles: v.roles });
-      else ctx.out(`Roles of ${v.name}@${v.version}: ${Object.entries(v.roles).map(([c, r]) => `${c}=${r}`).join(', ') || '(none)'}`);
+      else
+        ctx.out(
+          `Roles of ${v.name}@${v.version}: ${
+            Object.entries(v.roles)
+              .map(([c, r]) => `${c}=${r}`)
+              .join(', ') || '(none)'
+          }`,
+        );
     });
 
   program
@@ -140,7 +221,9 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
     .action(async (ref: string, o) => {
       const ctx = getCtx();
       const { name, version } = parseDatasetRef(ref);
-      const res = await withStore(ctx, async (db) => exportDataset(db, await getVersion(db, name, version), o.out, o.format as ExportFormat));
+      const res = await withStore(ctx, async (db) =>
+        exportDataset(db, await getVersion(db, name, version), o.out, o.format as ExportFormat),
+      );
       if (o.json) ctx.json(res);
       else ctx.out(`Wrote ${res.rows} rows to ${res.file}`);
     });
@@ -166,13 +249,22 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
     .option('--json', 'print an array of row objects')
     .action(async (query: string, o) => {
       const ctx = getCtx();
-      const rows = await withStore(ctx, (db) => readOnlyQuery(db, query, { limit: o.limit ? Number(o.limit) : undefined }));
+      const rows = await withStore(ctx, (db) =>
+        readOnlyQuery(db, query, { limit: o.limit ? Number(o.limit) : undefined }),
+      );
       if (o.json) {
         ctx.json(rows);
         return;
       }
       const headers = rows.length ? Object.keys(rows[0]) : [];
-      ctx.out(formatTable(headers, rows.map((r) => headers.map((h) => (typeof r[h] === 'object' && r[h] !== null ? JSON.stringify(r[h]) : r[h])))));
+      ctx.out(
+        formatTable(
+          headers,
+          rows.map((r) =>
+            headers.map((h) => (typeof r[h] === 'object' && r[h] !== null ? JSON.stringify(r[h]) : r[h])),
+          ),
+        ),
+      );
       ctx.out(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
     });
 
@@ -193,7 +285,9 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
 /** A readable profile summary for the terminal. */
 export function formatProfile(p: DatasetProfile): string {
   const lines: string[] = [];
-  lines.push(`${p.dataset}@${p.version}: ${p.rows} rows, ${p.columns.length} columns, ${p.duplicateRows} duplicate rows`);
+  lines.push(
+    `${p.dataset}@${p.version}: ${p.rows} rows, ${p.columns.length} columns, ${p.duplicateRows} duplicate rows`,
+  );
   lines.push('');
   lines.push(
     formatTable(
@@ -208,7 +302,10 @@ export function formatProfile(p: DatasetProfile): string {
         c.max,
         c.mean,
         c.sd,
-        c.top.slice(0, 3).map((t) => `${t.value} (${t.count})`).join(', '),
+        c.top
+          .slice(0, 3)
+          .map((t) => `${t.value} (${t.count})`)
+          .join(', '),
       ]),
     ),
   );
@@ -219,4 +316,3 @@ export function formatProfile(p: DatasetProfile): string {
   } else lines.push('\nNo warnings.');
   return lines.join('\n');
 }
-

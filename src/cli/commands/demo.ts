@@ -42,7 +42,9 @@ export function registerDemo(program: Command, getCtx: () => CliContext): void {
       if (!existsSync(path.join(dir, 'patients.csv'))) {
         const cohort = generateCohort({ patients, seed });
         await writeCohort(cohort, dir, { format: 'csv' });
-        log(`1. Synthesised ${patients} patients (seed ${seed}): prevalence of 5-year diabetes ${(100 * cohort.truth.prevalence).toFixed(1)}%, best achievable AUROC ${cohort.truth.bestAuroc.toFixed(3)}.`);
+        log(
+          `1. Synthesised ${patients} patients (seed ${seed}): prevalence of 5-year diabetes ${(100 * cohort.truth.prevalence).toFixed(1)}%, best achievable AUROC ${cohort.truth.bestAuroc.toFixed(3)}.`,
+        );
       } else log(`1. Synthetic cohort already in ${dir}.`);
 
       const summary = await withStore(ctx, async (db) => {
@@ -52,7 +54,9 @@ export function registerDemo(program: Command, getCtx: () => CliContext): void {
           roles: { patient_id: 'id', diabetes_5y: 'target' },
         });
         const v = ing.dataset;
-        log(`2. Ingested patients.csv as ${v.name}@${v.version}: ${v.rows} rows × ${v.columns.length} columns${ing.unchanged ? ' (unchanged since the last run)' : ''}.`);
+        log(
+          `2. Ingested patients.csv as ${v.name}@${v.version}: ${v.rows} rows × ${v.columns.length} columns${ing.unchanged ? ' (unchanged since the last run)' : ''}.`,
+        );
 
         const profile = await profileDataset(db, v);
         log(`3. Profiled it: ${profile.duplicateRows} duplicate rows, ${profile.warnings.length} warnings:`);
@@ -67,12 +71,31 @@ export function registerDemo(program: Command, getCtx: () => CliContext): void {
           formatTable(
             ['', 'rows', 'duplicate rows', 'missing cells', 'warnings'],
             [
-              ['before', profile.rows, profile.duplicateRows, sum(profile.columns.map((c) => c.missing)), profile.warnings.length],
-              ['after', after.rows, after.duplicateRows, sum(after.columns.map((c) => c.missing)), after.warnings.length],
+              [
+                'before',
+                profile.rows,
+                profile.duplicateRows,
+                sum(profile.columns.map((c) => c.missing)),
+                profile.warnings.length,
+              ],
+              [
+                'after',
+                after.rows,
+                after.duplicateRows,
+                sum(after.columns.map((c) => c.missing)),
+                after.warnings.length,
+              ],
             ],
           ),
         );
-        return { raw: `${v.name}@${v.version}`, clean: `${cleaned.dataset}@${cleaned.version}`, before: profile.rows, after: after.rows, warningsBefore: profile.warnings.length, warningsAfter: after.warnings.length };
+        return {
+          raw: `${v.name}@${v.version}`,
+          clean: `${cleaned.dataset}@${cleaned.version}`,
+          before: profile.rows,
+          after: after.rows,
+          warningsBefore: profile.warnings.length,
+          warningsAfter: after.warnings.length,
+        };
       });
       const seconds = (performance.now() - t0) / 1000;
       if (o.json) {
@@ -81,7 +104,9 @@ export function registerDemo(program: Command, getCtx: () => CliContext): void {
       }
       log(`\nDone in ${seconds.toFixed(1)} s. Try next:`);
       log('  npx aegle profile cohort_clean');
-      log('  npx aegle sql "SELECT smoking, avg(hba1c) AS hba1c, avg(diabetes_5y) AS risk FROM cohort_clean GROUP BY 1"');
+      log(
+        '  npx aegle sql "SELECT smoking, avg(hba1c) AS hba1c, avg(diabetes_5y) AS risk FROM cohort_clean GROUP BY 1"',
+      );
       log('  npx aegle --help');
     });
 }

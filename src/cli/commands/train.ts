@@ -55,6 +55,8 @@ import { type TrainSpec, metricsFor, parseTrainSpec } from './train-spec.js';
 interface LoadedData {
   frame: Frame;
   dataset: { name: string; version?: string; contentHash?: string; rows: number };
+  /** The FHIR feature spec the dataset was built with (`aegle fhir-features`), kept in the artifact. */
+  featureSpec?: unknown;
 }
 
 /** Reads a data file through an in-memory DuckDB with ingest's missing tokens (same parsing as `aegle ingest`). */
@@ -88,6 +90,7 @@ async function loadData(ctx: CliContext, spec: TrainSpec): Promise<LoadedData> {
     return {
       frame,
       dataset: { name: v.name, version: v.version, contentHash: v.contentHash, rows: frame.nRows },
+      featureSpec: v.source.startsWith('features:') ? (v.meta as { spec?: unknown }).spec : undefined,
     };
   });
 }
@@ -429,6 +432,7 @@ export async function runTrain(
       split: spec.split,
       splitSeed,
       spec: { ...spec, datasetFile: undefined },
+      ...(data.featureSpec ? { featureSpec: data.featureSpec } : {}),
     },
   });
   return {

@@ -93,7 +93,7 @@ export const sigmoid = (z: number): number =>
 
 /** Clamps a probability away from 0 and 1 so that its logit is finite. */
 export function clampProbability(p: number, eps = 1e-12): number {
-  return p < eps ? eps : p > 1 - eps ? 1 - eps : p;
+  return p < eps ? eps : Math.min(p, 1 - eps);
 }
 
 export interface LogisticFit {
