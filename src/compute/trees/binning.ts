@@ -44,9 +44,9 @@ export function fitFeatureBins(
   const present = new Float64Array(sample.length);
   for (let i = 0; i < sample.length; i++) if (!Number.isNaN(sample[i])) present[k++] = sample[i];
   const sorted = present.subarray(0, k).sort();
-  // distinct values
+  // distinct values (only collected while they could still fit in maxBins)
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++)
+  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++)
     if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
   if (distinct.length <= maxBins) {
     const t = new Float64Array(Math.max(0, distinct.length - 1));
@@ -128,21 +128,19 @@ export function binMatrix(
       for (let i = 0; i < nRows; i++) out[off + i] = binValue(fb, data[off + i]);
       continue;
     }
-    const m = t.length;
+    // Branch-free search over the thresholds padded with +∞ to a power of two: the bin is the number of
+    // thresholds below v, found in a fixed number of halving steps. `+(a < b)` compiles to a flag move
+    // (a `?:` would compile to a branch that mispredicts on every other step).
+    let size = 1;
+    while (size < t.length + 1) size *= 2;
+    const tp = new Float64Array(size).fill(Number.POSITIVE_INFINITY);
+    tp.set(t);
+    const top = size >> 1;
     for (let i = 0; i < nRows; i++) {
       const v = data[off + i];
-      if (Number.isNaN(v)) {
-        out[off + i] = MISSING_BIN;
-        continue;
-      }
       let lo = 0;
-      let hi = m;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (v <= t[mid]) hi = mid;
-        else lo = mid + 1;
-      }
-      out[off + i] = lo;
+      for (let step = top; step > 0; step >>= 1) lo += step * +(tp[lo + step - 1] < v);
+      out[off + i] = Number.isNaN(v) ? MISSING_BIN : lo;
     }
   }
   return out;

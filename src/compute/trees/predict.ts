@@ -4,8 +4,8 @@
  * Trees are compiled once into a layout where a node's right child is its left child + 1 and leaves
  * point at themselves, so one routing step is branch-free:
  *   node = left[node] + ((x > threshold[node]) | (isNaN(x) & nanRight[node])).
- * Rows go in blocks; within a block every tree advances all rows one level at a time, so the
- * dependent load chains of different rows overlap (XGBoost's blocked predictor, minus SIMD).
+ * Rows go in blocks, and within a block each tree walks several rows at once, so the dependent load
+ * chains of different rows overlap (XGBoost's blocked predictor, minus SIMD).
  */
 import { type TreeArrays, hasCategoricalSplits } from './tree-arrays.js';
 
@@ -66,6 +66,12 @@ const BLOCK = 256;
 /**
  * Adds value[leaf·dim + d] of every tree to out[i·outStride + treeCol[tree] + d] for each row i of
  * column-major `data`.
+ *
+ * Rows go in blocks of 256, copied row-major into a small buffer (one row's features share cache lines);
+ * each tree then walks eight rows at a time (independent dependency chains), and each routing step is
+ * branch-free: `+(x > threshold)` compiles to a flag move, where `cond ? 1 : 0` compiles to a branch
+ * that mispredicts half the time. Blocks without NaN skip the missing-value term. Trees are added in
+ * tree order for each row, so sums are the same as a one-row-at-a-time walk.
  */
 export function predictCompiled(
   c: CompiledTrees,
@@ -79,19 +85,76 @@ export function predictCompiled(
   scale = 1,
 ): void {
   const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
+  const nCols = nRows > 0 ? Math.floor(data.length / nRows) : 0;
   const nd = new Int32Array(BLOCK);
+  const xb = new Float64Array(BLOCK * nCols);
   const nTrees = treeRoot.length;
   for (let i0 = 0; i0 < nRows; i0 += BLOCK) {
     const B = Math.min(BLOCK, nRows - i0);
+    let nan = false;
+    for (let f = 0; f < nCols; f++) {
+      const src = f * nRows + i0;
+      for (let j = 0, o = f; j < B; j++, o += nCols) {
+        const v = data[src + j];
+        xb[o] = v;
+        if (Number.isNaN(v)) nan = true;
+      }
+    }
     for (let k = 0; k < nTrees; k++) {
       const root = treeRoot[k];
-      nd.fill(root, 0, B);
       const D = treeDepth[k];
-      for (let d = 0; d < D; d++) {
-        for (let j = 0; j < B; j++) {
-          const n = nd[j];
-          const x = data[feature[n] * nRows + i0 + j];
-          nd[j] = left[n] + ((x > threshold[n] ? 1 : 0) | ((Number.isNaN(x) ? 1 : 0) & nanRight[n]));
+      if (!nan) {
+        let j = 0;
+        for (; j + 7 < B; j += 8) {
+          const r0 = j * nCols;
+          const r1 = r0 + nCols;
+          const r2 = r1 + nCols;
+          const r3 = r2 + nCols;
+          const r4 = r3 + nCols;
+          const r5 = r4 + nCols;
+          const r6 = r5 + nCols;
+          const r7 = r6 + nCols;
+          let n0 = root;
+          let n1 = root;
+          let n2 = root;
+          let n3 = root;
+          let n4 = root;
+          let n5 = root;
+          let n6 = root;
+          let n7 = root;
+          for (let d = 0; d < D; d++) {
+            n0 = left[n0] + +(xb[r0 + feature[n0]] > threshold[n0]);
+            n1 = left[n1] + +(xb[r1 + feature[n1]] > threshold[n1]);
+            n2 = left[n2] + +(xb[r2 + feature[n2]] > threshold[n2]);
+            n3 = left[n3] + +(xb[r3 + feature[n3]] > threshold[n3]);
+            n4 = left[n4] + +(xb[r4 + feature[n4]] > threshold[n4]);
+            n5 = left[n5] + +(xb[r5 + feature[n5]] > threshold[n5]);
+            n6 = left[n6] + +(xb[r6 + feature[n6]] > threshold[n6]);
+            n7 = left[n7] + +(xb[r7 + feature[n7]] > threshold[n7]);
+          }
+          nd[j] = n0;
+          nd[j + 1] = n1;
+          nd[j + 2] = n2;
+          nd[j + 3] = n3;
+          nd[j + 4] = n4;
+          nd[j + 5] = n5;
+          nd[j + 6] = n6;
+          nd[j + 7] = n7;
+        }
+        for (; j < B; j++) {
+          const rb = j * nCols;
+          let n = root;
+          for (let d = 0; d < D; d++) n = left[n] + +(xb[rb + feature[n]] > threshold[n]);
+          nd[j] = n;
+        }
+      } else {
+        for (let j = 0, rb = 0; j < B; j++, rb += nCols) {
+          let n = root;
+          for (let d = 0; d < D; d++) {
+            const x = xb[rb + feature[n]];
+            n = left[n] + (+(x > threshold[n]) | (+Number.isNaN(x) & nanRight[n]));
+          }
+          nd[j] = n;
         }
       }
       const col = treeCol[k];
