@@ -17,6 +17,10 @@ import './runtime/onnx/index.js';
 import './explain/index.js';
 import './report/index.js';
 import './runtime/llm/index.js';
+import './runtime/index.js';
+import './jobs/index.js';
+import './monitor/index.js';
+import './serve/index.js';
 import { errorCatalog } from './core/index.js';
 
 export function renderErrorDocs(): string {

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from './main.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLEVELAND = path.resolve(ROOT, '../shared/data/tabular/uci-heart-disease-processed.cleveland.data.csv');
@@ -28,31 +30,23 @@ beforeAll(() => {
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('aegle CLI', () => {
-  it('prints help for the program and every command', () => {
+  it('prints help for the program (through a real process) and for every command', () => {
     const top = aegle('--help');
     expect(top.code).toBe(0);
-    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)]
-      .map((m) => m[1])
-      .filter((c) => c !== 'help');
-    expect(commands).toEqual(
-      expect.arrayContaining([
-        'demo',
-        'ingest',
-        'datasets',
-        'show',
-        'export',
-        'drop',
-        'sql',
-        'profile',
-        'clean',
-        'synth',
-      ]),
-    );
-    for (const c of commands) {
-      const h = aegle(c, '--help');
-      expect(h.code, c).toBe(0);
-      expect(h.stdout, c).toMatch(new RegExp(`Usage: aegle ${c}`));
-    }
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['demo', 'ingest', 'datasets', 'show', 'export', 'drop', 'sql', 'profile', 'clean', 'synth']));
+    // every command (and sub-command) renders its own --help; checked in-process, spawning each is slow
+    const program = buildProgram();
+    const walk = (cmd: Command, prefix: string): void => {
+      for (const c of cmd.commands) {
+        const name = `${prefix} ${c.name()}`.trim();
+        expect(c.helpInformation(), name).toMatch(new RegExp(`Usage: aegle ${name.replace(/[-]/g, '\\-')}`));
+        expect(c.description(), `${name} has a description`).not.toBe('');
+        walk(c, name);
+      }
+    };
+    walk(program, '');
+    expect(aegle('profile', '--help').code).toBe(0);
   });
 
   it('ingest → profile → sql → clean → export → drop, with the documented JSON contracts', () => {

@@ -304,7 +304,7 @@ export function loadConfig(
       uploadLimit: int(src, 'AEGLE_UPLOAD_LIMIT', 1024, Number.MAX_SAFE_INTEGER) ?? 2 ** 31,
       rateLimitPerMinute: int(src, 'AEGLE_RATE_LIMIT', 1, 1e9) ?? 60_000,
       unknownFields: oneOf(src, 'AEGLE_UNKNOWN_FIELDS', ['reject', 'ignore'] as const) ?? 'reject',
-      maxEventLoopDelayMs: int(src, 'AEGLE_MAX_EVENT_LOOP_DELAY_MS', 1, 60_000) ?? 100,
+      maxEventLoopDelayMs: int(src, 'AEGLE_MAX_EVENT_LOOP_DELAY_MS', 1, 60_000) ?? 250,
       modelCacheSize: int(src, 'AEGLE_MODEL_CACHE_SIZE', 1, 10_000) ?? 16,
       auditFlushMs: int(src, 'AEGLE_AUDIT_FLUSH_MS', 1, 60_000) ?? 50,
       auditBatchSize: int(src, 'AEGLE_AUDIT_BATCH_SIZE', 1, 100_000) ?? 1000,

@@ -80,14 +80,17 @@ export function validateDiscoveryResponse(doc: unknown): string[] {
   return out;
 }
 
-/** https://cds-hooks.hl7.org/2.0/#action — type, description, resource (create/update), resourceId (delete). */
+/**
+ * https://cds-hooks.hl7.org/2.0/#action — type (required), description (optional in 2.0, required in
+ * 1.0), resource (create/update), resourceId (delete).
+ */
 function action(a: unknown, p: string, out: Out): void {
   if (!isObject(a)) {
     out.push(`${p}: must be an object`);
     return;
   }
   oneOf(a, 'type', ['create', 'update', 'delete'], p, out);
-  requireString(a, 'description', p, out);
+  optionalString(a, 'description', p, out);
   if ((a.type === 'create' || a.type === 'update') && !isObject(a.resource))
     out.push(`${p}.resource: is required for ${a.type} (a FHIR resource)`);
   if (a.type === 'delete' && a.resourceId === undefined && a.resource === undefined)

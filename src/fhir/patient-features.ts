@@ -37,7 +37,7 @@ export interface PatientFeatures {
   readonly unconverted: Record<string, number>;
   /** Resources the mappers refused (reported, not fatal, as in an import). */
   readonly issues: FhirIssue[];
-  /** The UCUM unit of each observation feature column. */
+  /** The UCUM unit of each observation feature column (counts have none). */
   readonly units: Record<string, string>;
 }
 
@@ -201,7 +201,7 @@ export function patientFeatures(
       for (const p of points) basis.add(`Observation/${p.id}`);
       for (const s of f.stats) {
         const out = `${f.name}_${s}`;
-        if (target) units[out] = s === 'count' ? '1' : s === 'slope' ? `${target}/a` : target;
+        if (target && s !== 'count') units[out] = s === 'slope' ? `${target}/a` : target;
         values[out] = observationStat(s, points);
       }
     } else if (f.kind === 'condition') {

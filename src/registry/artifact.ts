@@ -117,6 +117,12 @@ export interface Lineage {
   readonly createdBy: string;
   readonly createdAt: string;
   readonly spec?: unknown;
+  /**
+   * The FHIR feature spec (fhir/feature-spec.ts) of the dataset the model was trained on, when that
+   * dataset came from the FHIR feature builder: what lets the service score FHIR resources
+   * (`$predict`, CDS Hooks) and derive prefetch templates. Optional, so format 1.0 is unchanged.
+   */
+  readonly featureSpec?: unknown;
 }
 
 export interface ArtifactManifest {

@@ -3,3 +3,4 @@ export * from './duck.js';
 export * from './catalog.js';
 export * from './home.js';
 export * from './views.js';
+export * from './meta/index.js';

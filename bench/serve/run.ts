@@ -1,0 +1,192 @@
+/**
+ * Serving benchmark: single-row predict of the breast-cancer GBDT over loopback with 16 connections,
+ * beside the FastAPI peer (../shared/peers/serve/) measured in the same run with the same load
+ * generator (wrk -t2 -c16 -d10s after a 3 s warm-up), audit chain and prediction log on. Then a
+ * 10,000-row batch predict. Writes bench/serve/results.json.
+ *
+ *   npx tsx bench/serve/run.ts [--peer-configs async_omp1,async_h11] [--skip-peer]
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/index.js';
+import { makeFrame, numericColumn } from '../../src/core/index.js';
+import { modelKind } from '../../src/learn/index.js';
+import { writeArtifact } from '../../src/registry/index.js';
+import { createApiKey } from '../../src/serve/index.js';
+import { Service } from '../../src/serve/service.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const PEER = path.resolve(ROOT, '../shared/peers/serve');
+const args = process.argv.slice(2);
+const peerConfigs = (
+  args[args.indexOf('--peer-configs') + 1] && args.includes('--peer-configs')
+    ? args[args.indexOf('--peer-configs') + 1]
+    : 'async_omp1'
+).split(',');
+const skipPeer = args.includes('--skip-peer');
+
+// 1. The data and split the peer uses: sklearn's breast cancer, stratified 70/30, random_state=0.
+const py = `
+import json, numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+d = load_breast_cancer(); X, y = d.data, d.target
+idx = np.arange(len(y)); tr, te = train_test_split(idx, test_size=0.3, stratify=y, random_state=0)
+names = [n.replace(' ', '_') for n in d.feature_names]
+print(json.dumps({"names": names, "Xtr": X[tr].tolist(), "ytr": y[tr].tolist(), "Xte": X[te].tolist()}))`;
+const data = JSON.parse(execFileSync('/usr/bin/python3', ['-c', py], { maxBuffer: 64 << 20 }).toString()) as {
+  names: string[];
+  Xtr: number[][];
+  ytr: number[];
+  Xte: number[][];
+};
+const F = data.names.length;
+const n = data.Xtr.length;
+const X = { data: new Float64Array(n * F), nRows: n, nCols: F, columns: data.names };
+for (let j = 0; j < F; j++) for (let i = 0; i < n; i++) X.data[j * n + i] = data.Xtr[i][j];
+const t0 = performance.now();
+const model = await modelKind('gbdt')
+  .create({})
+  .fit(X, Float64Array.from(data.ytr), { task: 'binary', classes: ['0', '1'] });
+const fitMs = performance.now() - t0;
+
+// 2. A home with the model registered as champion and a key for the load generator.
+const home = mkdtempSync(path.join(os.tmpdir(), 'aegle-bench-serve-'));
+const cols = data.names.map((name, j) =>
+  numericColumn(
+    name,
+    data.Xtr.map((r) => r[j]),
+  ),
+);
+writeArtifact(path.join(home, 'artifacts', 'bc'), {
+  model,
+  pipeline: null,
+  trainingFrame: makeFrame([...cols, numericColumn('benign', data.ytr)]),
+  target: 'benign',
+});
+const service = await Service.create({ config: loadConfig({ AEGLE_HOME: home, AEGLE_LOG_LEVEL: 'silent' }) });
+await service.registry.register({
+  artifactDir: path.join(home, 'artifacts', 'bc'),
+  name: 'breast-cancer',
+  alias: 'champion',
+});
+const { key } = await createApiKey(service.meta, { role: 'clinician', rateLimit: 1e9, label: 'bench' });
+await service.close(0);
+
+// rows from the training split: the artifact declares the training min/max as each feature's allowed
+// range, and a few held-out rows fall outside it (they would be rejected with 400)
+const row = Object.fromEntries(data.names.map((nm, j) => [nm, data.Xtr[0][j]]));
+const bodyFile = path.join(home, 'body.json');
+writeFileSync(bodyFile, JSON.stringify({ rows: [row] }));
+
+// 3. Aegle in its own process; wrk from the peer's folder (its post.lua), same flags.
+const PORT = 8791;
+const server = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(HERE, 'server.ts'), home, String(PORT)],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise<void>((resolve, reject) => {
+  server.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+  server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+});
+process.on('exit', () => server.kill('SIGKILL'));
+const url = `http://127.0.0.1:${PORT}/api/v1/models/breast-cancer/predict`;
+const check = await (
+  await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: readFileSync(bodyFile),
+  })
+).json();
+const wrk = (d: string) => {
+  const r = spawnSync(
+    'wrk',
+    [
+      '-t2',
+      '-c16',
+      `-d${d}`,
+      '--latency',
+      '--timeout',
+      '5s',
+      '-s',
+      'post.lua',
+      '-H',
+      `Authorization: Bearer ${key}`,
+      url,
+    ],
+    { cwd: PEER, env: { ...process.env, WRK_BODY: bodyFile }, encoding: 'utf8' },
+  );
+  const m = /WRKJSON (\{.*\})/.exec(r.stdout);
+  return m ? (JSON.parse(m[1]) as Record<string, number>) : null;
+};
+wrk('3s');
+const aegle = wrk('10s');
+
+// 4. The 10,000-row batch: client wall time per request (median of 15), server-side from /metrics.
+const big = JSON.stringify({
+  rows: Array.from({ length: 10_000 }, (_, i) =>
+    Object.fromEntries(data.names.map((nm, j) => [nm, data.Xtr[i % data.Xtr.length][j]])),
+  ),
+});
+const batchRun = async (pauseMs: number) => {
+  const times: number[] = [];
+  for (let k = 0; k < 17; k++) {
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+    const t = performance.now();
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: big,
+    });
+    const j = (await r.json()) as { predictions?: unknown[] };
+    if (r.status !== 200 || j.predictions?.length !== 10_000) throw new Error(`batch failed: ${r.status}`);
+    if (k >= 2) times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b);
+};
+// back to back (each request also pays for writing the previous one's 10,000 prediction-log rows),
+// and isolated (a pause lets the write-behind finish first)
+const backToBack = await batchRun(0);
+const times = await batchRun(400);
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+
+// 5. The peer, in the same run.
+let peer: Record<string, unknown> | null = null;
+if (!skipPeer && existsSync(path.join(PEER, 'run_serve_bench.sh'))) {
+  spawnSync('bash', [path.join(PEER, 'run_serve_bench.sh'), ...peerConfigs], { cwd: PEER, stdio: 'inherit' });
+  const f = path.join(PEER, 'serve_bench.json');
+  if (existsSync(f)) peer = JSON.parse(readFileSync(f, 'utf8')).runs;
+}
+
+const best = peer
+  ? Math.max(...Object.values(peer).map((r) => (r as { req_per_s: number }).req_per_s))
+  : null;
+const results = {
+  machine: { cpus: os.cpus().length, node: process.version },
+  model: { kind: 'gbdt (defaults)', features: F, trainRows: n, fitMs: Math.round(fitMs) },
+  check,
+  aegle,
+  batch10k: {
+    bodyBytes: big.length,
+    isolated: {
+      medianMs: times[Math.floor(times.length / 2)],
+      minMs: times[0],
+      maxMs: times[times.length - 1],
+    },
+    backToBack: {
+      medianMs: backToBack[Math.floor(backToBack.length / 2)],
+      minMs: backToBack[0],
+      maxMs: backToBack[backToBack.length - 1],
+    },
+  },
+  peer,
+  ratio: best && aegle ? aegle.req_per_s / best : null,
+};
+writeFileSync(path.join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));

@@ -1,0 +1,3 @@
+/** Registry stage: model artifacts (manifest + weights), lineage. */
+export * from './artifact.js';
+export * from './models.js';

@@ -1,0 +1,3 @@
+export * from './native-model.js';
+export * from './model-cache.js';
+export * from './llm/index.js';

@@ -1,0 +1,58 @@
+/**
+ * Loaded models kept in memory, at most `capacity`, least recently used evicted first. Concurrent
+ * requests for a model not yet loaded share one load. Keys are `name@version`: versions are
+ * immutable, so an entry never goes stale; an alias move simply resolves to another key.
+ */
+export class ModelCache<T> {
+  private readonly entries = new Map<string, T>();
+  private readonly loading = new Map<string, Promise<T>>();
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached value, or undefined (counts as a use for LRU). */
+  peek(key: string): T | undefined {
+    const v = this.entries.get(key);
+    if (v !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+
+  async get(key: string, load: () => T | Promise<T>): Promise<T> {
+    const hit = this.peek(key);
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    let p = this.loading.get(key);
+    if (!p) {
+      this.misses++;
+      p = Promise.resolve()
+        .then(load)
+        .then((v) => {
+          this.entries.set(key, v);
+          while (this.entries.size > this.capacity)
+            this.entries.delete(this.entries.keys().next().value as string);
+          return v;
+        })
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, p);
+    }
+    return p;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Executes a registered native Aegle model: validates request rows against the manifest's input
+ * schema (field by field), builds a column-major Frame, and scores it with the artifact's own
+ * pipeline + estimator (`predictFrame`). No row objects survive past validation.
+ */
+import { type Column, createError, defineErrors, type Frame } from '../core/index.js';
+import { type FeatureSchema, type LoadedArtifact, loadArtifact, predictFrame } from '../registry/index.js';
+
+export const RuntimeErrors = defineErrors({
+  AEGLE_RUNTIME_INPUT: {
+    message: 'The input does not match the model {model}: {count} problem(s), first: {first}.',
+    status: 400,
+    fix: "Send every feature of the model's input schema with the right type and within its range (GET /api/v1/models/{name} lists them); see the errors list.",
+  },
+});
+
+export type InputValue = number | string | boolean | null;
+export type InputRow = Readonly<Record<string, unknown>>;
+
+export interface FieldProblem {
+  readonly row: number;
+  readonly field: string;
+  readonly problem: string;
+}
+
+export interface ScoredRows {
+  readonly n: number;
+  /** Positive-class probability (binary), top-class probability (multiclass), null (regression). */
+  readonly probability: Float64Array | null;
+  readonly labels: (string | null)[];
+  /** Regression predictions. */
+  readonly values: Float64Array | null;
+}
+
+const MAX_PROBLEMS = 100;
+
+/** A loaded artifact ready to score rows. */
+export class NativeModel {
+  readonly features: readonly FeatureSchema[];
+  private readonly featureIndex: Map<string, number>;
+  private readonly levelSets: (Set<string> | null)[];
+
+  constructor(
+    readonly artifact: LoadedArtifact,
+    readonly ref: { readonly name: string; readonly version: number },
+  ) {
+    this.features = artifact.manifest.inputSchema.features;
+    this.featureIndex = new Map(this.features.map((f, i) => [f.name, i]));
+    this.levelSets = this.features.map((f) =>
+      f.type === 'categorical' && f.levels ? new Set(f.levels) : null,
+    );
+  }
+
+  static load(dir: string, ref: { name: string; version: number }): NativeModel {
+    return new NativeModel(loadArtifact(dir), ref);
+  }
+
+  get task(): string {
+    return this.artifact.manifest.task;
+  }
+
+  /**
+   * Checks rows and converts them to a Frame. Throws AEGLE_RUNTIME_INPUT listing every problem (up
+   * to 100): unknown fields (unless ignored), missing features, wrong types, values out of range.
+   * `null` means "unknown value" and is accepted (the model's pipeline imputes it).
+   */
+  toFrame(
+    rows: readonly InputRow[],
+    opts: { unknownFields: 'reject' | 'ignore' },
+  ): { frame: Frame; raw: (number | string | null)[][] } {
+    const n = rows.length;
+    const F = this.features.length;
+    const problems: FieldProblem[] = [];
+    const add = (row: number, field: string, problem: string) => {
+      if (problems.length < MAX_PROBLEMS) problems.push({ row, field, problem });
+    };
+    const numeric: (Float64Array | null)[] = this.features.map((f) =>
+      f.type === 'categorical' ? null : new Float64Array(n),
+    );
+    const strings: ((string | null)[] | null)[] = this.features.map((f) =>
+      f.type === 'categorical' ? new Array<string | null>(n) : null,
+    );
+    const raw: (number | string | null)[][] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+        add(i, '', 'must be an object of feature: value');
+        continue;
+      }
+      const rawRow = new Array<number | string | null>(F);
+      raw[i] = rawRow;
+      let seen = 0;
+      for (let j = 0; j < F; j++) {
+        const f = this.features[j];
+        const v = row[f.name];
+        if (v === undefined) {
+          add(i, f.name, 'is required (send null for an unknown value)');
+          continue;
+        }
+        seen++;
+        if (f.type === 'categorical') {
+          const s = strings[j]!;
+          if (v === null) {
+            s[i] = null;
+            rawRow[j] = null;
+          } else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+            const str = String(v);
+            const levels = this.levelSets[j];
+            if (levels && !levels.has(str))
+              add(
+                i,
+                f.name,
+                `must be one of ${[...levels].slice(0, 20).join(', ')}; got '${str.slice(0, 40)}'`,
+              );
+            s[i] = str;
+            rawRow[j] = str;
+          } else add(i, f.name, 'must be a string');
+        } else {
+          const col = numeric[j]!;
+          let x: number;
+          if (v === null) x = Number.NaN;
+          else if (typeof v === 'number') x = v;
+          else if (typeof v === 'boolean') x = v ? 1 : 0;
+          else if (f.type === 'datetime' && typeof v === 'string' && !Number.isNaN(Date.parse(v)))
+            x = Date.parse(v);
+          else {
+            add(
+              i,
+              f.name,
+              f.type === 'datetime'
+                ? 'must be an ISO date or epoch milliseconds'
+                : `must be a number; got ${typeof v}`,
+            );
+            continue;
+          }
+          if (f.range && !Number.isNaN(x) && (x < f.range[0] || x > f.range[1]))
+            add(
+              i,
+              f.name,
+              `must be within [${f.range[0]}, ${f.range[1]}]${f.unit ? ` ${f.unit}` : ''}; got ${x}`,
+            );
+          col[i] = x;
+          rawRow[j] = Number.isNaN(x) ? null : x;
+        }
+      }
+      if (opts.unknownFields === 'reject') {
+        const keys = Object.keys(row);
+        if (keys.length > seen)
+          for (const k of keys) if (!this.featureIndex.has(k)) add(i, k, 'is not a feature of this model');
+      }
+    }
+    if (problems.length) {
+      const p = problems[0];
+      throw createError('AEGLE_RUNTIME_INPUT', {
+        model: `${this.ref.name}@${this.ref.version}`,
+        count: problems.length >= MAX_PROBLEMS ? `${MAX_PROBLEMS}+` : problems.length,
+        first: `row ${p.row}: '${p.field}' ${p.problem}`,
+        errors: problems,
+      });
+    }
+    const columns: Column[] = this.features.map((f, j) => {
+      if (f.type === 'categorical') {
+        const vals = strings[j]!;
+        const dict = [...new Set(vals.filter((v): v is string => v !== null))].sort();
+        const index = new Map(dict.map((d, k) => [d, k]));
+        const codes = new Int32Array(n);
+        for (let i = 0; i < n; i++) codes[i] = vals[i] === null ? -1 : index.get(vals[i]!)!;
+        return { kind: 'categorical', name: f.name, codes, dictionary: dict };
+      }
+      return { kind: f.type, name: f.name, values: numeric[j]! } as Column;
+    });
+    return { frame: { nRows: n, columns, roles: {} }, raw };
+  }
+
+  /** Scores a frame of input features. */
+  score(frame: Frame): ScoredRows {
+    const out = predictFrame(this.artifact, frame);
+    const n = frame.nRows;
+    const classes = out.classes;
+    if (!out.proba || !classes)
+      return { n, probability: null, labels: new Array(n).fill(null), values: out.predictions };
+    const K = classes.length;
+    const probability = new Float64Array(n);
+    const labels = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      const c = out.predictions[i];
+      labels[i] = classes[c];
+      probability[i] = K === 2 ? out.proba[2 * i + 1] : out.proba[i * K + c];
+    }
+    return { n, probability, labels, values: null };
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The Fastify application: cross-cutting concerns first (request ids, load shedding, CORS, security
+ * headers, authentication + RBAC + per-key rate limits, metrics, problem+json errors, OpenAPI), then
+ * one encapsulated plugin per domain. Every route declares its permission in `config.permission`
+ * (or `config.public` for health), and its params, body and responses as TypeBox schemas.
+ */
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import { pino } from 'pino';
+import { REDACT_PATHS } from '../config/index.js';
+import { createError } from '../core/index.js';
+import { errorHandler, sendProblem } from './errors.js';
+import type { Principal } from './keys.js';
+import { type Permission, PERMISSION_TEXT, roleAllows } from './rbac.js';
+import { cdsHooksRoutes } from './routes/cds-hooks.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { fhirRoutes } from './routes/fhir.js';
+import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
+import { oipRoutes } from './routes/oip.js';
+import { systemRoutes } from './routes/system.js';
+import { ProblemSchema } from './schemas.js';
+import type { Service } from './service.js';
+import { webDashboard } from './web/index.js';
+import { llmPlugin } from './llm/index.js';
+import { createGatewayFromConfig } from '../runtime/llm/index.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission a caller's role must have. */
+    permission?: Permission;
+    /** Answers without a credential (health only). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AppOptions {
+  /** A pino logger, or false for none (tests). Default: JSON on stderr at the config's level. */
+  readonly logger?: pino.Logger | false;
+}
+
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+  /** null for public routes. */
+  readonly permission: Permission | null;
+  readonly public: boolean;
+}
+
+/** Whether the service takes traffic (false while starting and while shutting down). */
+export interface Readiness {
+  ready: boolean;
+  state: string;
+}
+
+export type AegleApp = FastifyInstance & { readiness: Readiness; routeTable: RouteInfo[] };
+
+/** The headers @fastify/helmet sets with these options (it sets the same ones on every response). */
+async function helmetHeaders(options: Record<string, unknown>): Promise<Record<string, string>> {
+  const scratch = Fastify();
+  await scratch.register(helmet, { global: true, ...options });
+  scratch.get('/', async () => 'ok');
+  const res = await scratch.inject({ method: 'GET', url: '/' });
+  await scratch.close();
+  const skip = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (!skip.has(k) && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(service: Service, opts: AppOptions = {}): Promise<AegleApp> {
+  const cfg = service.config.serve;
+  const logger =
+    opts.logger === false
+      ? pino({ level: 'silent' })
+      : (opts.logger ??
+        pino(
+          {
+            level: service.config.logLevel,
+            redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+            base: { app: 'aegle' },
+          },
+          pino.destination({ fd: 2, sync: false }),
+        ));
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && REQUEST_ID_RE.test(h) ? h : randomUUID();
+    },
+    bodyLimit: cfg.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }) as unknown as AegleApp;
+  const readiness: Readiness = { ready: true, state: 'ready' };
+  app.decorate('readiness', readiness);
+  // every route with its permission: the authorisation-matrix test and docs/SECURITY.md read this
+  const routeTable: RouteInfo[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method === 'HEAD') continue;
+      routeTable.push({
+        method,
+        url: r.url,
+        permission: r.config?.permission ?? (r.config?.public ? null : 'docs:read'),
+        public: Boolean(r.config?.public),
+      });
+    }
+  });
+  app.decorateRequest('principal', null);
+  app.addSchema(ProblemSchema);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(req, reply, 404, 'AEGLE_SERVE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`),
+  );
+
+  // --- load shedding: 503 + Retry-After while the event loop lags (health keeps answering) ---
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let overloaded = false;
+  let behind = 0;
+  const lagTimer = setInterval(() => {
+    // the mean over each half second (as @fastify/under-pressure does), for two windows in a row: one
+    // long synchronous step (start-up, a model load) does not shed a healthy loop; a loop that stays
+    // behind does
+    behind = lag.count > 0 && lag.mean / 1e6 - 10 > cfg.maxEventLoopDelayMs ? behind + 1 : 0;
+    overloaded = behind >= 2;
+    lag.reset();
+  }, 500);
+  lagTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(lagTimer);
+    lag.disable();
+  });
+
+  // --- request id echo, shedding, CORS ---
+  const corsOrigins = new Set(cfg.corsOrigins);
+  app.addHook('onRequest', async (req, reply) => {
+    service.metrics.inFlight.inc();
+    reply.header('x-request-id', req.id);
+    const cfgRoute = req.routeOptions.config;
+    if (overloaded && !cfgRoute?.public) {
+      service.metrics.shed.inc();
+      reply.header('retry-after', '1');
+      return sendProblem(
+        req,
+        reply,
+        503,
+        'AEGLE_SERVE_OVERLOADED',
+        'The service is overloaded; retry in 1 s.',
+      );
+    }
+    if (corsOrigins.size) {
+      const origin = req.headers.origin;
+      if (origin && corsOrigins.has(origin)) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('vary', 'Origin');
+        if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+          reply.header('access-control-allow-methods', 'GET,POST,PUT,DELETE');
+          reply.header('access-control-allow-headers', 'authorization,content-type,x-request-id');
+          reply.header('access-control-max-age', '600');
+          return reply.code(204).send();
+        }
+      }
+    }
+  });
+
+  // --- security headers ---
+  // helmet computes the same headers for every response (and re-parses its CSP each time): compute
+  // them once, on a scratch instance, and set them as a block
+  const securityHeaders = await helmetHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", 'https:', "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(securityHeaders);
+  });
+
+  // --- authentication, authorisation, per-key rate limits ---
+  const windows = new Map<string, { start: number; count: number }>();
+  const windowTimer = setInterval(() => {
+    const now = Date.now();
+    for (const [k, w] of windows) if (now - w.start > 120_000) windows.delete(k);
+  }, 60_000);
+  windowTimer.unref();
+  app.addHook('onClose', async () => clearInterval(windowTimer));
+
+  const authenticate = async (req: FastifyRequest): Promise<void> => {
+    const routeCfg = req.routeOptions.config ?? {};
+    if (routeCfg.public) return;
+    const isDocs = req.url.startsWith('/docs') || req.url.startsWith('/api/v1/openapi.json');
+    if (isDocs && cfg.publicDocs) return;
+    const permission: Permission = routeCfg.permission ?? 'docs:read';
+    const h = req.headers.authorization;
+    if (!h) throw createError('AEGLE_AUTH_REQUIRED');
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    const principal = m ? await service.keys.verify(m[1]) : null;
+    if (!principal) throw createError('AEGLE_AUTH_INVALID');
+    req.principal = principal;
+    if (!roleAllows(principal.role, permission))
+      throw createError('AEGLE_AUTH_FORBIDDEN', {
+        role: principal.role,
+        permission: PERMISSION_TEXT[permission],
+      });
+    const limit = principal.rateLimit ?? cfg.rateLimitPerMinute;
+    const now = Date.now();
+    let w = windows.get(principal.keyId);
+    if (!w || now - w.start >= 60_000) {
+      w = { start: now, count: 0 };
+      windows.set(principal.keyId, w);
+    }
+    w.count++;
+    const reset = Math.ceil((w.start + 60_000 - now) / 1000);
+    if (w.count > limit) throw createError('AEGLE_AUTH_RATE_LIMITED', { limit, retryAfter: reset });
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    try {
+      await authenticate(req);
+    } catch (e) {
+      return errorHandler(e as Error, req, reply);
+    }
+  });
+
+  // while draining, answer with Connection: close so keep-alive sockets end with their last response
+  // (otherwise close() would wait for the keep-alive timeout)
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!readiness.ready) reply.header('connection', 'close');
+    return payload;
+  });
+
+  // --- metrics + request log ---
+  app.addHook('onResponse', async (req, reply) => {
+    service.metrics.inFlight.dec();
+    const route = req.routeOptions.url ?? 'unmatched';
+    service.metrics.httpDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500)
+      req.log.warn(
+        {
+          method: req.method,
+          route,
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+          key: req.principal?.keyId,
+        },
+        'request failed',
+      );
+    else
+      req.log.debug(
+        {
+          method: req.method,
+          route,
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+          key: req.principal?.keyId,
+        },
+        'request done',
+      );
+  });
+
+  // --- OpenAPI from the route schemas ---
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Aegle API',
+        version: '1',
+        description: 'Datasets, jobs, model registry, predictions, audit. See docs/API.md.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'aegle_… API key' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { url: '/api/v1/openapi.json' } as never,
+  });
+
+  await app.register(systemRoutes(service));
+  await app.register(datasetRoutes(service), { prefix: '/api/v1/datasets' });
+  await app.register(jobRoutes(service), { prefix: '/api/v1/jobs' });
+  await app.register(modelRoutes(service), { prefix: '/api/v1/models' });
+  await app.register(oipRoutes(service), { prefix: '/v2' });
+  await app.register(webDashboard());
+  await app.register(fhirRoutes(service));
+  await app.register(cdsHooksRoutes(service));
+  // the LLM gateway answers only when backends are configured (AEGLE_LLM_CONFIG)
+  const llmGateway = createGatewayFromConfig(service.config, {
+    audit: service.audit,
+    registry: service.metrics.registry,
+    logger: service.logger,
+  });
+  if (llmGateway) {
+    await app.register(llmPlugin, { prefix: '/api/v1/llm', gateway: llmGateway });
+    app.addHook('onClose', async () => llmGateway.close());
+  }
+  return app;
+}

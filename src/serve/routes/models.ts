@@ -1,0 +1,564 @@
+/**
+ * The model registry over HTTP (list, versions, metrics, report, artifact download, aliases,
+ * archive, registration from a job or an upload), predictions, and drift.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import multipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createError, newId } from '../../core/index.js';
+import { type DriftMethod, modelDrift, recentInputs } from '../../monitor/index.js';
+import { homePaths } from '../../store/index.js';
+import type { InputRow } from '../../runtime/index.js';
+import { Json, NameParam, responses } from '../schemas.js';
+import type { Service } from '../service.js';
+
+const ModelInfo = Type.Object({
+  name: Type.String(),
+  owner: Type.Union([Type.String(), Type.Null()]),
+  intendedUse: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  archivedAt: Type.Union([Type.String(), Type.Null()]),
+  latestVersion: Type.Union([Type.Integer(), Type.Null()]),
+  aliases: Type.Record(Type.String(), Type.Integer()),
+});
+
+const VersionInfo = Type.Object({
+  name: Type.String(),
+  version: Type.Integer(),
+  artifactHash: Type.String(),
+  kind: Type.String(),
+  task: Type.String(),
+  metrics: Json,
+  lineage: Json,
+  createdAt: Type.String(),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  jobId: Type.Union([Type.String(), Type.Null()]),
+  archivedAt: Type.Union([Type.String(), Type.Null()]),
+  aliases: Type.Array(Type.String()),
+});
+
+const VersionParams = Type.Object({
+  name: Type.String({ maxLength: 64 }),
+  version: Type.Integer({ minimum: 1 }),
+});
+const RefQuery = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  alias: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+// `type: [x, 'null']` rather than anyOf: fast-json-stringify serialises it without trying branches
+export const Prediction = Type.Object({
+  probability: Type.Unsafe<number | null>({
+    type: ['number', 'null'],
+    description: 'positive-class probability (binary), top-class probability (multiclass)',
+  }),
+  label: Type.Unsafe<string | null>({
+    type: ['string', 'null'],
+    description: "class at the model's threshold",
+  }),
+  value: Type.Optional(Type.Number()),
+  factors: Type.Array(Type.Unknown()),
+});
+
+const PredictResponse = Type.Object({
+  model: Type.Object({ name: Type.String(), version: Type.Integer() }),
+  requestId: Type.String(),
+  predictions: Type.Array(Prediction),
+});
+
+/** A JSON body parser that keeps the raw text (hashed into the audit entry) and skips prototype scans. */
+export function rawJsonParser(app: FastifyInstance, bodyLimit: number): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (req, body, done) => {
+    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (e) {
+      const err = new Error(`Body is not valid JSON: ${(e as Error).message}`) as Error & {
+        statusCode: number;
+      };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+}
+
+export function inputHash(req: FastifyRequest): string {
+  const raw = (req as FastifyRequest & { rawBody?: string }).rawBody ?? '';
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+export function modelRoutes(service: Service) {
+  return async function plugin(app: FastifyInstance) {
+    const actor = (req: FastifyRequest) => ({ actor: req.principal!.keyId, role: req.principal!.role });
+
+    app.get(
+      '/',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'List models',
+          querystring: Type.Object({ archived: Type.Optional(Type.Boolean()) }),
+          response: responses({ 200: Type.Array(ModelInfo) }),
+        },
+      },
+      async (req) =>
+        service.registry.listModels({ includeArchived: (req.query as { archived?: boolean }).archived }),
+    );
+
+    app.post(
+      '/',
+      {
+        config: { permission: 'models:write' },
+        schema: {
+          tags: ['models'],
+          summary:
+            'Register an artifact as a new version: from a finished train job (jobId) or a stored artifact (artifactId)',
+          body: Type.Object({
+            name: Type.String({ maxLength: 64 }),
+            jobId: Type.Optional(Type.String()),
+            artifactId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+            alias: Type.Optional(Type.String({ maxLength: 64 })),
+            owner: Type.Optional(Type.String({ maxLength: 200 })),
+            intendedUse: Type.Optional(Type.String({ maxLength: 2000 })),
+            description: Type.Optional(Type.String({ maxLength: 2000 })),
+          }),
+          response: responses({ 201: VersionInfo }),
+        },
+      },
+      async (req, reply) => {
+        const b = req.body as {
+          name: string;
+          jobId?: string;
+          artifactId?: string;
+          alias?: string;
+          owner?: string;
+          intendedUse?: string;
+          description?: string;
+        };
+        let dir: string;
+        if (b.jobId) {
+          const job = await service.jobs.get(b.jobId);
+          const artifact = (job.result as { artifact?: string } | null)?.artifact;
+          if (job.status !== 'succeeded' || !artifact)
+            throw createError('AEGLE_CORE_INVALID_PARAM', {
+              param: 'jobId',
+              owner: 'model registration',
+              expected: 'a succeeded train job',
+              got: `${job.type} job (${job.status})`,
+            });
+          dir = artifact;
+        } else if (b.artifactId) dir = path.join(homePaths(service.config.home).artifacts, b.artifactId);
+        else
+          throw createError('AEGLE_CORE_INVALID_PARAM', {
+            param: 'jobId|artifactId',
+            owner: 'model registration',
+            expected: 'one of them',
+            got: 'neither',
+          });
+        const v = await service.registry.register({
+          artifactDir: dir,
+          name: b.name,
+          alias: b.alias,
+          owner: b.owner,
+          intendedUse: b.intendedUse,
+          description: b.description,
+          createdBy: req.principal!.keyId,
+          jobId: b.jobId ?? null,
+        });
+        await service.audit.appendNow({
+          ...actor(req),
+          action: 'model.register',
+          resource: `model:${v.name}`,
+          modelVersion: String(v.version),
+          outputSummary: b.alias ? `alias=${b.alias}` : null,
+        });
+        return reply.code(201).send(v);
+      },
+    );
+
+    await app.register(async (upload) => {
+      await upload.register(multipart, {
+        limits: { fileSize: service.config.serve.uploadLimit, files: 2, fields: 10 },
+      });
+      upload.post(
+        '/:name/versions',
+        {
+          config: { permission: 'models:write' },
+          schema: {
+            tags: ['models'],
+            summary:
+              'Upload an artifact (multipart: files manifest.json and weights.bin; fields alias, owner, intendedUse)',
+            consumes: ['multipart/form-data'],
+            params: NameParam,
+            response: responses({ 201: VersionInfo }),
+          },
+        },
+        async (req, reply) => {
+          const { name } = req.params as { name: string };
+          const dir = path.join(service.uploadDir, newId('art'));
+          mkdirSync(dir, { recursive: true });
+          try {
+            const fields: Record<string, string> = {};
+            for await (const part of req.parts()) {
+              if (part.type === 'field') fields[part.fieldname] = String(part.value);
+              else {
+                const file =
+                  part.fieldname === 'weights' || part.filename === 'weights.bin'
+                    ? 'weights.bin'
+                    : 'manifest.json';
+                writeFileSync(path.join(dir, file), await part.toBuffer());
+              }
+            }
+            const v = await service.registry.register({
+              artifactDir: dir,
+              name,
+              alias: fields.alias,
+              owner: fields.owner,
+              intendedUse: fields.intendedUse,
+              description: fields.description,
+              createdBy: req.principal!.keyId,
+            });
+            await service.audit.appendNow({
+              ...actor(req),
+              action: 'model.register',
+              resource: `model:${v.name}`,
+              modelVersion: String(v.version),
+              outputSummary: 'upload',
+            });
+            return reply.code(201).send(v);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      );
+    });
+
+    app.get(
+      '/:name',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'A model',
+          params: NameParam,
+          response: responses({ 200: ModelInfo }),
+        },
+      },
+      async (req) => service.registry.getModel((req.params as { name: string }).name),
+    );
+    app.get(
+      '/:name/versions',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'Versions, newest first',
+          params: NameParam,
+          response: responses({ 200: Type.Array(VersionInfo) }),
+        },
+      },
+      async (req) => service.registry.listVersions((req.params as { name: string }).name),
+    );
+    app.get(
+      '/:name/versions/:version',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'A version with lineage and metrics',
+          params: VersionParams,
+          response: responses({ 200: VersionInfo }),
+        },
+      },
+      async (req) => {
+        const p = req.params as { name: string; version: number };
+        return service.registry.getVersion(p.name, p.version);
+      },
+    );
+    app.get(
+      '/:name/versions/:version/metrics',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'Evaluation metrics recorded at training',
+          params: VersionParams,
+          response: responses({ 200: Json }),
+        },
+      },
+      async (req) => {
+        const p = req.params as { name: string; version: number };
+        return (await service.registry.getVersion(p.name, p.version)).metrics;
+      },
+    );
+    app.get(
+      '/:name/versions/:version/report',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'Model card (JSON): intended use, inputs, metrics, lineage',
+          params: VersionParams,
+          response: responses({ 200: Json }),
+        },
+      },
+      async (req) => {
+        const p = req.params as { name: string; version: number };
+        const m = await service.registry.getModel(p.name);
+        const v = await service.registry.getVersion(p.name, p.version);
+        const manifest = service.registry.manifest(v.artifactPath);
+        return {
+          model: {
+            name: m.name,
+            version: v.version,
+            kind: v.kind,
+            task: v.task,
+            owner: m.owner,
+            intendedUse: m.intendedUse,
+            description: m.description,
+          },
+          inputs: manifest.inputSchema.features,
+          target: manifest.target,
+          classes: manifest.classes,
+          threshold: manifest.threshold,
+          metrics: v.metrics,
+          lineage: v.lineage,
+          artifactHash: v.artifactHash,
+        };
+      },
+    );
+    app.get(
+      '/:name/versions/:version/artifact/:file',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['models'],
+          summary: 'Download an artifact file (manifest.json or weights.bin)',
+          params: Type.Object({
+            name: Type.String({ maxLength: 64 }),
+            version: Type.Integer({ minimum: 1 }),
+            file: Type.Union([Type.Literal('manifest.json'), Type.Literal('weights.bin')]),
+          }),
+        },
+      },
+      async (req, reply) => {
+        const p = req.params as { name: string; version: number; file: string };
+        const v = await service.registry.getVersion(p.name, p.version);
+        service.audit.append({
+          ...actor(req),
+          action: 'model.download',
+          resource: `model:${p.name}`,
+          modelVersion: String(p.version),
+          outputSummary: p.file,
+        });
+        reply.header('content-disposition', `attachment; filename="${p.file}"`);
+        return reply
+          .type(p.file.endsWith('.json') ? 'application/json' : 'application/octet-stream')
+          .send(readFileSync(path.join(v.artifactPath, p.file)));
+      },
+    );
+    app.put(
+      '/:name/aliases/:alias',
+      {
+        config: { permission: 'models:write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Point an alias (champion, challenger, any name) at a version, atomically',
+          params: Type.Object({
+            name: Type.String({ maxLength: 64 }),
+            alias: Type.String({ maxLength: 64 }),
+          }),
+          body: Type.Object({ version: Type.Integer({ minimum: 1 }) }),
+          response: responses({ 200: ModelInfo }),
+        },
+      },
+      async (req) => {
+        const p = req.params as { name: string; alias: string };
+        const { version } = req.body as { version: number };
+        await service.registry.setAlias(p.name, p.alias, version, req.principal!.keyId);
+        await service.audit.appendNow({
+          ...actor(req),
+          action: 'alias.set',
+          resource: `model:${p.name}@${p.alias}`,
+          modelVersion: String(version),
+        });
+        return service.registry.getModel(p.name);
+      },
+    );
+    app.delete(
+      '/:name/aliases/:alias',
+      {
+        config: { permission: 'models:write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Remove an alias',
+          params: Type.Object({
+            name: Type.String({ maxLength: 64 }),
+            alias: Type.String({ maxLength: 64 }),
+          }),
+          response: responses({ 200: ModelInfo }),
+        },
+      },
+      async (req) => {
+        const p = req.params as { name: string; alias: string };
+        await service.registry.deleteAlias(p.name, p.alias);
+        await service.audit.appendNow({
+          ...actor(req),
+          action: 'alias.delete',
+          resource: `model:${p.name}@${p.alias}`,
+        });
+        return service.registry.getModel(p.name);
+      },
+    );
+    app.post(
+      '/:name/archive',
+      {
+        config: { permission: 'models:write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Archive a version (body {version}) or the whole model (empty body)',
+          params: NameParam,
+          body: Type.Optional(Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) })),
+          response: responses({ 200: ModelInfo }),
+        },
+      },
+      async (req) => {
+        const { name } = req.params as { name: string };
+        const version = (req.body as { version?: number } | undefined)?.version;
+        await service.registry.archive(name, version);
+        await service.audit.appendNow({
+          ...actor(req),
+          action: 'model.archive',
+          resource: `model:${name}`,
+          modelVersion: version ? String(version) : null,
+        });
+        return service.registry.getModel(name);
+      },
+    );
+    app.get(
+      '/:name/drift',
+      {
+        config: { permission: 'models:read' },
+        schema: {
+          tags: ['monitor'],
+          summary:
+            'Input drift of a version: live inputs (prediction log) against the training profile in its artifact',
+          params: NameParam,
+          querystring: Type.Object({
+            version: Type.Optional(Type.Integer({ minimum: 1 })),
+            alias: Type.Optional(Type.String({ maxLength: 64 })),
+            limit: Type.Optional(Type.Integer({ minimum: 10, maximum: 100_000, default: 5000 })),
+            method: Type.Optional(Type.Union([Type.Literal('psi'), Type.Literal('ks')])),
+          }),
+          response: responses({ 200: Json }),
+        },
+      },
+      async (req) => {
+        const { name } = req.params as { name: string };
+        const q = req.query as { version?: number; alias?: string; limit?: number; method?: DriftMethod };
+        await service.predictionLog.flush();
+        const model = await service.model(name, q.version ?? q.alias ?? null);
+        const live = await recentInputs(
+          service.meta,
+          name,
+          model.ref.version,
+          model.features.length,
+          q.limit ?? 5000,
+        );
+        const report = modelDrift(model.artifact.manifest, live.columns, q.method ?? 'psi');
+        return { model: model.ref, window: { rows: live.rows, from: live.from, to: live.to }, ...report };
+      },
+    );
+
+    // --- predict: its own scope with the raw-JSON parser and the larger body limit ---
+    await app.register(async (scope) => {
+      rawJsonParser(scope, service.config.serve.predictBodyLimit);
+      scope.post(
+        '/:name/predict',
+        {
+          config: { permission: 'models:predict' },
+          bodyLimit: service.config.serve.predictBodyLimit,
+          schema: {
+            tags: ['predict'],
+            summary:
+              'Score one or many rows with a model (champion by default; ?version= or ?alias= to choose)',
+            params: NameParam,
+            querystring: RefQuery,
+            body: Type.Object({
+              rows: Type.Array(Type.Object({}, { additionalProperties: true }), {
+                minItems: 1,
+                maxItems: 100_000,
+              }),
+            }),
+            response: responses({ 200: PredictResponse }),
+          },
+        },
+        async (req: FastifyRequest, reply: FastifyReply) => predict(service, req, reply),
+      );
+    });
+  };
+}
+
+async function predict(service: Service, req: FastifyRequest, reply: FastifyReply) {
+  const { name } = req.params as { name: string };
+  const q = req.query as { version?: number; alias?: string };
+  const rows = (req.body as { rows: InputRow[] }).rows;
+  const model = await service.model(name, q.version ?? q.alias ?? null);
+  const version = model.ref.version;
+  const labelsV = String(version);
+  let scored: ReturnType<typeof model.score>;
+  let raw: ReturnType<typeof model.toFrame>['raw'];
+  try {
+    const t = model.toFrame(rows, { unknownFields: service.config.serve.unknownFields });
+    raw = t.raw;
+    scored = model.score(t.frame);
+  } catch (e) {
+    service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'rejected' });
+    service.audit.append({
+      actor: req.principal!.keyId,
+      role: req.principal!.role,
+      action: 'predict',
+      resource: `model:${name}`,
+      modelVersion: labelsV,
+      inputHash: inputHash(req),
+      outputSummary: `rejected n=${rows.length}`,
+    });
+    throw e;
+  }
+  const n = scored.n;
+  const predictions = new Array(n);
+  for (let i = 0; i < n; i++) {
+    predictions[i] = scored.values
+      ? { probability: null, label: null, value: scored.values[i], factors: [] }
+      : { probability: scored.probability![i], label: scored.labels[i], factors: [] };
+  }
+  service.metrics.predictions.inc({ model: name, version: labelsV }, n);
+  service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'ok' });
+  service.predictionLog.record({
+    modelName: name,
+    version,
+    requestId: String(req.id),
+    rows: raw,
+    probability: scored.probability,
+    labels: scored.labels,
+  });
+  service.audit.append({
+    actor: req.principal!.keyId,
+    role: req.principal!.role,
+    action: 'predict',
+    resource: `model:${name}${q.alias ? `@${q.alias}` : ''}`,
+    modelVersion: labelsV,
+    inputHash: inputHash(req),
+    outputSummary:
+      n === 1
+        ? `n=1 p=${scored.probability ? scored.probability[0].toFixed(4) : scored.values![0]}`
+        : `n=${n}`,
+  });
+  return reply.send({ model: { name, version }, requestId: String(req.id), predictions });
+}

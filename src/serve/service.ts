@@ -1,0 +1,153 @@
+/**
+ * Everything a running service holds, opened once and closed once: the metadata database, the audit
+ * chain and prediction log writers, metrics, key verification, the model registry, loaded models,
+ * jobs, and access to the dataset store. The HTTP layer (`app.ts`) and the CLI both build on it.
+ */
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { isAegleError, type Logger, silentLogger } from '../core/index.js';
+import { type JobHandler, type JobRecord, JobService } from '../jobs/index.js';
+import { AuditLog, PredictionLog, ServiceMetrics } from '../monitor/index.js';
+import { ModelRegistry } from '../registry/index.js';
+import { ModelCache, NativeModel } from '../runtime/index.js';
+import { type DuckStore, homePaths, MetaStore, openDatasetStore } from '../store/index.js';
+import { KeyVerifier } from './keys.js';
+
+export interface ServiceOptions {
+  readonly config: Config;
+  readonly logger?: Logger;
+  /** PostgreSQL schema (tests). */
+  readonly schema?: string;
+  /** Job handlers; default: the standard set (`jobHandlers`). */
+  readonly handlers?: Record<string, JobHandler>;
+  readonly jobQueueName?: string;
+  readonly heartbeatMs?: number;
+  readonly defaultMetrics?: boolean;
+}
+
+export class Service {
+  private datasetLock: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly meta: MetaStore,
+    readonly audit: AuditLog,
+    readonly predictionLog: PredictionLog,
+    readonly metrics: ServiceMetrics,
+    readonly keys: KeyVerifier,
+    readonly registry: ModelRegistry,
+    readonly models: ModelCache<NativeModel>,
+    public jobs: JobService,
+  ) {}
+
+  static async create(opts: ServiceOptions): Promise<Service> {
+    const { config } = opts;
+    const logger = opts.logger ?? silentLogger;
+    const meta = await MetaStore.create({
+      home: config.home,
+      databaseUrl: config.databaseUrl,
+      schema: opts.schema,
+    });
+    const s = config.serve;
+    const audit = new AuditLog(meta, { flushMs: s.auditFlushMs, batchSize: s.auditBatchSize, logger });
+    const predictionLog = new PredictionLog(meta, {
+      flushMs: s.auditFlushMs,
+      batchSize: s.auditBatchSize,
+      logger,
+    });
+    const metrics = new ServiceMetrics({ defaultMetrics: opts.defaultMetrics });
+    const registry = new ModelRegistry(meta, { artifactsDir: homePaths(config.home).artifacts });
+    const service = new Service(
+      config,
+      logger,
+      meta,
+      audit,
+      predictionLog,
+      metrics,
+      new KeyVerifier(meta),
+      registry,
+      new ModelCache(s.modelCacheSize),
+      null as unknown as JobService,
+    );
+    const { jobHandlers } = await import('./job-handlers.js');
+    service.jobs = await JobService.create(meta, {
+      handlers: opts.handlers ?? jobHandlers(service),
+      concurrency: s.jobConcurrency,
+      redisUrl: config.redisUrl,
+      queueName: opts.jobQueueName,
+      heartbeatMs: opts.heartbeatMs,
+      logger,
+      onFinished: (job: JobRecord, seconds: number) =>
+        metrics.jobDuration.observe({ type: job.type, status: job.status }, seconds),
+    });
+    return service;
+  }
+
+  /** Updates the queue-depth gauges (called before metrics are read). */
+  async refreshGauges(): Promise<void> {
+    this.metrics.queueDepth.set({ queue: 'jobs' }, await this.jobs.queueDepth().catch(() => 0));
+    this.metrics.queueDepth.set({ queue: 'audit' }, this.audit.depth);
+    this.metrics.queueDepth.set({ queue: 'prediction_log' }, this.predictionLog.depth);
+  }
+
+  /** A loaded model for a registry reference (`champion`, `3`, `latest`, or default). */
+  async model(name: string, ref?: string | number | null): Promise<NativeModel> {
+    const { version, artifactPath } = await this.registry.resolve(name, ref);
+    const key = `${name}@${version}`;
+    return (
+      this.models.peek(key) ?? this.models.get(key, () => NativeModel.load(artifactPath, { name, version }))
+    );
+  }
+
+  /**
+   * Runs `fn` with the dataset store open. DuckDB allows one writer per file, and the CLI or a train
+   * job may open it too, so the service opens it per use, one use at a time, retrying briefly while
+   * another holder has it.
+   */
+  async withDatasets<T>(fn: (db: DuckStore) => Promise<T>): Promise<T> {
+    const run = async () => {
+      let db: DuckStore | null = null;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          db = await openDatasetStore({
+            home: this.config.home,
+            threads: this.config.threads,
+            memoryLimit: this.config.memoryLimit,
+          });
+          break;
+        } catch (e) {
+          if (!isAegleError(e, 'AEGLE_STORE_OPEN') || attempt >= 20) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      try {
+        return await fn(db);
+      } finally {
+        db.close();
+      }
+    };
+    const p = this.datasetLock.then(run, run);
+    this.datasetLock = p.catch(() => {});
+    return p;
+  }
+
+  /** Runs `fn` while no other dataset use of this service runs (for callers that open the store themselves). */
+  async withDatasetLock<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.datasetLock.then(fn, fn);
+    this.datasetLock = p.catch(() => {});
+    return p;
+  }
+
+  /** Where uploads are spooled. */
+  get uploadDir(): string {
+    return path.join(this.config.home, 'uploads');
+  }
+
+  /** Drains jobs, flushes the audit chain and prediction log, closes the database. */
+  async close(drainMs = this.config.serve.shutdownTimeoutMs): Promise<void> {
+    await this.jobs.close(drainMs);
+    await Promise.allSettled([this.audit.close(), this.predictionLog.close()]);
+    await this.meta.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './migrations.js';
+export * from './meta-store.js';
