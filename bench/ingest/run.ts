@@ -1,9 +1,13 @@
 /**
  * Ingest + profile benchmark, beside pandas in the same run.
  *
- *   npx tsx bench/ingest/run.ts [ROWS]        (default 1,000,000 rows × 30 columns)
+ *   npx tsx bench/ingest/run.ts [ROWS] [clinical|peer]     (default 1,000,000 rows × 30 columns, clinical)
  *
- * 1. writes (once) a seeded clinical-looking CSV (bench/ingest/make-data.ts) to .bench-out/;
+ * 1. writes (once) the input to .bench-out/: `clinical` is a seeded clinical-looking CSV
+ *    (bench/ingest/make-data.ts: values with one or two decimals, missing cells, text columns);
+ *    `peer` is the peers' own data, scikit-learn's make_classification(n_features=30,
+ *    n_informative=12, random_state=0) written by pandas at full float precision, as
+ *    ../shared/peers/speed_bench.py writes synth200k.csv, but with ROWS rows;
  * 2. times Aegle's `ingestFile` (hash + parse + typed DuckDB table + catalog, atomic) and `profileDataset`;
  * 3. times pandas `read_csv` of the same file via /usr/bin/python3 (Debian's pandas, ../shared/peers);
  * median of 3 for each, alternating, each into a fresh home. Prints a table and JSON.
@@ -18,10 +22,18 @@ import { openDatasetStore } from '../../src/store/index.js';
 import { makeIngestCsv } from './make-data.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
+const kind = process.argv[3] === 'peer' ? 'peer' : 'clinical';
 const out = path.resolve('.bench-out');
 mkdirSync(out, { recursive: true });
-const csv = path.join(out, `ingest-${rows}.csv`);
-if (!existsSync(csv)) await makeIngestCsv(csv, rows);
+const csv = path.join(out, kind === 'peer' ? `peer-${rows}.csv` : `ingest-${rows}.csv`);
+if (!existsSync(csv)) {
+  if (kind === 'clinical') await makeIngestCsv(csv, rows);
+  else {
+    const py = `from sklearn.datasets import make_classification\nimport pandas as pd\nX, y = make_classification(n_samples=${rows}, n_features=30, n_informative=12, random_state=0)\ndf = pd.DataFrame(X, columns=[f"f{i}" for i in range(30)]); df["y"] = y\ndf.iloc[:, :30].to_csv(${JSON.stringify(csv)}, index=False)`;
+    const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`make_classification failed: ${r.stderr}`);
+  }
+}
 const mb = statSync(csv).size / 1e6;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -61,6 +73,7 @@ for (let i = 0; i < 3; i++) {
   pd.push(pandasOnce());
 }
 const res = {
+  data: kind,
   rows,
   columns: 30,
   fileMB: Number(mb.toFixed(1)),

@@ -51,6 +51,13 @@ export interface DatasetProfile {
   readonly columns: ColumnProfile[];
   /** Pearson correlations (pairwise-complete); on tables over `correlationSampleRows` rows, from a seeded row sample of that size. */
   readonly correlations: { columns: string[]; matrix: (number | null)[][]; sampleRows: number | null };
+  /** Null when every figure is exact; otherwise what was estimated and from how many rows. */
+  readonly approximate: {
+    sampleRows: number;
+    quantiles: 'sample';
+    correlations: 'sample';
+    distinct: 'hyperloglog';
+  } | null;
   readonly warnings: ProfileWarning[];
 }
 
@@ -66,6 +73,8 @@ export interface ProfileOptions {
    * 200,000: the sampling error of r is then about 0.002, far below what the warnings look at).
    */
   readonly correlationSampleRows?: number;
+  /** Above this many rows (default 200,000), quantiles and correlations come from a seeded sample of this size and distinct counts are approximate. */
+  readonly sampleRows?: number;
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -81,11 +90,26 @@ export async function profileDataset(
   const cols = v.columns;
   const n = v.rows;
 
-  // 1. one scan: counts, distincts, moments, quantiles
+  // Large tables: distinct counts by HyperLogLog (≈2% error), quantiles and correlations from one
+  // seeded reservoir sample; counts, moments, extremes, histograms and duplicates stay exact.
+  const sampleRows = opts.sampleRows ?? opts.correlationSampleRows ?? 200_000;
+  const sampled = n > sampleRows;
+  if (sampled) {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE _profile_sample AS SELECT * FROM ${t} USING SAMPLE reservoir(${sampleRows} ROWS) REPEATABLE (42)`,
+    );
+  }
+  const sampleFrom = sampled ? '_profile_sample' : t;
+
+  // 1. one scan: counts, distincts, moments
   const aggs: string[] = [];
+  const qAggs: string[] = [];
   cols.forEach((c, j) => {
     const id = ident(c.name);
-    aggs.push(`count(${id}) AS n${j}`, `count(DISTINCT ${id}) AS d${j}`);
+    aggs.push(
+      `count(${id}) AS n${j}`,
+      sampled ? `approx_count_distinct(${id}) AS d${j}` : `count(DISTINCT ${id}) AS d${j}`,
+    );
     if (c.kind === 'numeric') {
       const x = c.type === 'BOOLEAN' ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS DOUBLE)`;
       aggs.push(
@@ -93,8 +117,8 @@ export async function profileDataset(
         `max(${x}) AS hi${j}`,
         `avg(${x}) AS m${j}`,
         `stddev_samp(${x}) AS s${j}`,
-        `quantile_cont(${x}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${j}`,
       );
+      qAggs.push(`quantile_cont(${x}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${j}`);
     } else if (c.kind === 'datetime') {
       aggs.push(`CAST(min(${id}) AS VARCHAR) AS lo${j}`, `CAST(max(${id}) AS VARCHAR) AS hi${j}`);
     } else {
@@ -102,6 +126,11 @@ export async function profileDataset(
     }
   });
   const [stats] = await db.all<Record<string, unknown>>(`SELECT ${aggs.join(', ')} FROM ${t}`);
+  if (qAggs.length)
+    Object.assign(
+      stats,
+      (await db.all<Record<string, unknown>>(`SELECT ${qAggs.join(', ')} FROM ${sampleFrom}`))[0],
+    );
 
   // 2. one scan: histograms of numeric columns + out-of-range counts against clinical ranges
   const numericIdx = cols
@@ -148,7 +177,10 @@ export async function profileDataset(
 
   // 4. duplicate rows
   const [{ d }] = await db.all<{ d: number }>(
-    `SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`,
+    sampled
+      ? // a 64-bit hash per row: a false duplicate among 10⁷ rows has probability ≈ 3·10⁻⁶
+        `SELECT ${n} - count(DISTINCT hash(COLUMNS(*))) AS d FROM ${t}`
+      : `SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`,
   );
   const duplicateRows = Number(d);
 
@@ -156,8 +188,6 @@ export async function profileDataset(
   const corrIdx = numericIdx.filter((j) => Number(stats[`d${j}`]) > 1);
   const corrNames = corrIdx.map((j) => cols[j].name);
   const matrix: (number | null)[][] = corrIdx.map(() => corrIdx.map(() => null));
-  const sampleRows = opts.correlationSampleRows ?? 200_000;
-  const sampled = n > sampleRows;
   if (corrIdx.length > 1) {
     const pairs: string[] = [];
     for (let a = 0; a < corrIdx.length; a++) {
@@ -167,10 +197,7 @@ export async function profileDataset(
         );
       }
     }
-    const from = sampled
-      ? `(SELECT * FROM ${t} USING SAMPLE reservoir(${sampleRows} ROWS) REPEATABLE (42))`
-      : t;
-    const [r] = await db.all<Record<string, unknown>>(`SELECT ${pairs.join(', ')} FROM ${from}`);
+    const [r] = await db.all<Record<string, unknown>>(`SELECT ${pairs.join(', ')} FROM ${sampleFrom}`);
     for (let a = 0; a < corrIdx.length; a++) {
       matrix[a][a] = 1;
       for (let b = a + 1; b < corrIdx.length; b++) {
@@ -247,6 +274,9 @@ export async function profileDataset(
     duplicateRows,
     columns,
     correlations: { columns: corrNames, matrix, sampleRows: sampled ? sampleRows : null },
+    approximate: sampled
+      ? { sampleRows, quantiles: 'sample', correlations: 'sample', distinct: 'hyperloglog' }
+      : null,
     warnings,
   };
 }
@@ -284,7 +314,9 @@ async function buildWarnings(
     }
     const idByName = /(^|_)(id|mrn|uuid|guid|ssn|patient_?id|record_?id|encounter_?id)$/i.test(c.name);
     const allDistinct =
-      c.count > 20 && c.distinct === c.count && (c.kind === 'categorical' || c.type.includes('INT'));
+      c.count > 20 &&
+      c.distinct >= c.count * (n > (opts.sampleRows ?? opts.correlationSampleRows ?? 200_000) ? 0.97 : 1) &&
+      (c.kind === 'categorical' || c.type.includes('INT'));
     if ((idByName && c.distinct > 0.9 * c.count) || allDistinct) {
       w.push({
         kind: 'id_like',
