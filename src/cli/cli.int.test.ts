@@ -33,8 +33,23 @@ describe('aegle CLI', () => {
   it('prints help for the program (through a real process) and for every command', () => {
     const top = aegle('--help');
     expect(top.code).toBe(0);
-    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['demo', 'ingest', 'datasets', 'show', 'export', 'drop', 'sql', 'profile', 'clean', 'synth']));
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help');
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'demo',
+        'ingest',
+        'datasets',
+        'show',
+        'export',
+        'drop',
+        'sql',
+        'profile',
+        'clean',
+        'synth',
+      ]),
+    );
     // every command (and sub-command) renders its own --help; checked in-process, spawning each is slow
     const program = buildProgram();
     const walk = (cmd: Command, prefix: string): void => {

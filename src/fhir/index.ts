@@ -15,3 +15,4 @@ export * from './outcomes.js';
 export * from './cds-hooks.js';
 export * from './patient-features.js';
 export * from './cds-hooks-shapes.js';
+export * from './diagnostic-report.js';

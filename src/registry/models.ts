@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createError, defineErrors, sha256Hex } from '../core/index.js';
 import { type MetaStore, type ModelVersionTable, nowIso } from '../store/index.js';
 import { type ArtifactManifest, loadArtifact, writeArtifactFiles } from './artifact.js';
+import { artifactKind, loadOnnxArtifact, writeOnnxArtifactFiles } from './onnx-artifact.js';
 
 export const ModelRegistryErrors = defineErrors({
   AEGLE_REGISTRY_MODEL_NOT_FOUND: {
@@ -114,11 +115,23 @@ export class ModelRegistry {
   async register(o: RegisterOptions): Promise<ModelVersionInfo> {
     checkName(o.name, 'model name');
     if (o.alias) checkName(o.alias, 'alias');
-    const loaded = loadArtifact(o.artifactDir);
-    const manifestBytes = readFileSync(path.join(o.artifactDir, 'manifest.json'));
-    const weights = new Uint8Array(readFileSync(path.join(o.artifactDir, loaded.manifest.weights.file)));
-    const artifactHash = sha256Hex(Buffer.concat([manifestBytes, weights]));
-    const m = loaded.manifest;
+    // an ONNX artifact (kind 'onnx': manifest + model.onnx + descriptor) or a native one (weights.bin)
+    let m: { kind: string; task: string; id: string; metrics?: unknown; lineage: object };
+    let artifactHash: string;
+    let writeFiles: (dir: string) => void;
+    if (artifactKind(o.artifactDir) === 'onnx') {
+      const onnx = loadOnnxArtifact(o.artifactDir);
+      m = onnx.manifest;
+      artifactHash = sha256Hex(Buffer.concat([onnx.manifestBytes, onnx.model]));
+      writeFiles = (dir) => writeOnnxArtifactFiles(dir, onnx.manifest, onnx.model, onnx.descriptor);
+    } else {
+      const loaded = loadArtifact(o.artifactDir);
+      const manifestBytes = readFileSync(path.join(o.artifactDir, 'manifest.json'));
+      const weights = new Uint8Array(readFileSync(path.join(o.artifactDir, loaded.manifest.weights.file)));
+      artifactHash = sha256Hex(Buffer.concat([manifestBytes, weights]));
+      m = loaded.manifest;
+      writeFiles = (dir) => writeArtifactFiles(dir, loaded.manifest, weights);
+    }
     const now = nowIso();
     const version = await this.meta.withWriteLock('aegle_registry', async (trx) => {
       const existing = await trx
@@ -160,7 +173,7 @@ export class ModelRegistry {
       const dir = this.versionDir(o.name, v);
       // a directory without a version row is left over from a failed registration: replace it
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-      writeArtifactFiles(dir, m, weights);
+      writeFiles(dir);
       await trx
         .insertInto('model_versions')
         .values({

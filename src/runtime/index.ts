@@ -1,3 +1,4 @@
 export * from './native-model.js';
 export * from './model-cache.js';
 export * from './llm/index.js';
+export * from './onnx-model.js';

@@ -9,7 +9,11 @@ export class ModelCache<T> {
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacity: number) {}
+  /** `onEvict` is told of each entry pushed out (e.g. to release an ONNX session once idle). */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (key: string, value: T) => void,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -38,8 +42,12 @@ export class ModelCache<T> {
         .then(load)
         .then((v) => {
           this.entries.set(key, v);
-          while (this.entries.size > this.capacity)
-            this.entries.delete(this.entries.keys().next().value as string);
+          while (this.entries.size > this.capacity) {
+            const oldest = this.entries.keys().next().value as string;
+            const evicted = this.entries.get(oldest) as T;
+            this.entries.delete(oldest);
+            this.onEvict?.(oldest, evicted);
+          }
           return v;
         })
         .finally(() => this.loading.delete(key));
@@ -54,5 +62,9 @@ export class ModelCache<T> {
 
   keys(): string[] {
     return [...this.entries.keys()];
+  }
+
+  values(): T[] {
+    return [...this.entries.values()];
   }
 }

@@ -61,7 +61,8 @@ export class NativeModel {
 
   /**
    * Checks rows and converts them to a Frame. Throws AEGLE_RUNTIME_INPUT listing every problem (up
-   * to 100): unknown fields (unless ignored), missing features, wrong types, values out of range.
+   * to 100): unknown fields (unless ignored), missing features, wrong types, values outside clinical
+   * plausibility (a range whose `rangeSource` is 'training' is not enforced here: it is advisory).
    * `null` means "unknown value" and is accepted (the model's pipeline imputes it).
    */
   toFrame(
@@ -133,7 +134,14 @@ export class NativeModel {
             );
             continue;
           }
-          if (f.range && !Number.isNaN(x) && (x < f.range[0] || x > f.range[1]))
+          // clinical plausibility limits are hard; a training min/max is advisory (the serve layer
+          // warns), so held-out and new patients outside the training rows are still scored
+          if (
+            f.range &&
+            f.rangeSource !== 'training' &&
+            !Number.isNaN(x) &&
+            (x < f.range[0] || x > f.range[1])
+          )
             add(
               i,
               f.name,

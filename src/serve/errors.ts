@@ -123,6 +123,9 @@ export function errorHandler(
     else req.log.info({ code: error.code, status: error.status }, 'request rejected');
     if (error.status === 429 && error.details.retryAfter)
       reply.header('retry-after', String(error.details.retryAfter));
+    // a full model queue (or a model being reloaded) clears within a second or so
+    if (error.code === 'AEGLE_RUNTIME_QUEUE_FULL' || error.code === 'AEGLE_RUNTIME_CLOSED')
+      reply.header('retry-after', '1');
     return sendProblem(req, reply, error.status, error.code, error.message, errors);
   }
   const fe = error as FastifyError;

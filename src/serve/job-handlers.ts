@@ -1,19 +1,25 @@
 /**
  * The standard job types, wired from the stage APIs: `train` (a train spec, as `aegle train` takes,
- * optionally registering the result), `evaluate` (score a registered model on a dataset and compute
- * metrics), `batch-predict` (score a dataset into a new dataset of predictions). `report` joins when
- * the report stage exists.
+ * optionally registering the result; fit progress — iteration, train/valid loss — streams to the job's
+ * SSE and a cancel aborts the fit), `evaluate` (score a registered model on a dataset and compute
+ * metrics), `batch-predict` (score a dataset into a new dataset of predictions) and `report` (the
+ * TRIPOD+AI report of a registered version, served at GET /api/v1/models/{name}/versions/{v}/report).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { CliContext } from '../cli/context.js';
-import { parseTrainSpec } from '../cli/commands/train-spec.js';
-import { runTrain } from '../cli/commands/train.js';
 import { type Column, type Frame, createError, numericColumn, categoricalColumn } from '../core/index.js';
 import { readFrame, saveFrameAsVersion } from '../dataset/index.js';
 import { computeMetrics, DEFAULT_METRICS } from '../evaluate/index.js';
-import type { JobContext, JobHandler } from '../jobs/index.js';
+import {
+  type JobContext,
+  type JobHandler,
+  evaluationRowsOf,
+  parseTrainSpec,
+  reportFiles,
+  trainFromSpec,
+  writeModelReport,
+} from '../jobs/index.js';
+import type { FitProgress } from '../learn/index.js';
 import { predictFrame } from '../registry/index.js';
+import type { ModelCardInput } from '../report/index.js';
 import { getVersion, parseDatasetRef } from '../store/index.js';
 import type { Service } from './service.js';
 
@@ -54,10 +60,9 @@ export function jobHandlers(service: Service): Record<string, JobHandler> {
         got: 'nothing',
       });
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-    const dir = path.join(service.config.home, 'jobs', ctx.id);
-    mkdirSync(dir, { recursive: true });
-    const parsed = parseTrainSpec(text, dir);
-    if (parsed.datasetFile) {
+    // relative paths resolve nowhere useful on the server; file datasets are refused below anyway
+    const spec = parseTrainSpec(text, service.config.home);
+    if (spec.datasetFile) {
       // the API trains on registered datasets only: a path would read the server's files
       throw createError('AEGLE_CORE_INVALID_PARAM', {
         param: 'spec.dataset',
@@ -66,29 +71,30 @@ export function jobHandlers(service: Service): Record<string, JobHandler> {
         got: 'a file path',
       });
     }
-    const file = path.join(dir, 'spec.yaml');
-    writeFileSync(file, text);
-    const cli: CliContext = {
-      config: service.config,
-      logger: service.logger,
-      out: (line) => ctx.log(line),
-      json: (v) => ctx.log(JSON.stringify(v)),
-      err: (line) => ctx.log(line),
-    };
     ctx.progress({ fraction: 0, message: 'training' });
-    // Passed as a variable: runTrain reads onProgress/signal when it supports them.
-    const options = {
-      progress: false,
-      signal: ctx.signal,
-      onProgress: (p: { iteration: number; totalIterations: number; trainLoss?: number }) =>
-        ctx.progress({
-          fraction: p.totalIterations ? p.iteration / p.totalIterations : undefined,
-          message: 'training',
-          iteration: p.iteration,
-          loss: p.trainLoss,
-        }),
+    // fit progress: every iteration goes to SSE subscribers, throttled to ~10 updates a second
+    let last = 0;
+    const onProgress = (p: FitProgress) => {
+      const now = performance.now();
+      if (p.iteration < p.totalIterations && now - last < 100) return;
+      last = now;
+      ctx.progress({
+        fraction: p.totalIterations ? 0.9 * (p.iteration / p.totalIterations) : undefined,
+        message: p.message ?? 'training',
+        iteration: p.iteration,
+        totalIterations: p.totalIterations,
+        ...(p.trainLoss === undefined ? {} : { trainLoss: p.trainLoss, loss: p.trainLoss }),
+        ...(p.validLoss === undefined ? {} : { validLoss: p.validLoss }),
+      });
     };
-    const result = await service.withDatasetLock(() => runTrain(cli, file, options));
+    const result = await trainFromSpec(spec, {
+      home: service.config.home,
+      // the dataset store is held while the rows are read, not during the fit
+      withDatasets: (fn) => service.withDatasets(fn),
+      onProgress,
+      signal: ctx.signal,
+      notice: (line) => ctx.log(line),
+    });
     aborted(ctx);
     ctx.log(`artifact ${result.artifact}`);
     const reg = ctx.params.register as
@@ -250,7 +256,88 @@ export function jobHandlers(service: Service): Record<string, JobHandler> {
     };
   };
 
-  return { train, evaluate, 'batch-predict': batchPredict };
+  const report: JobHandler = async (ctx) => {
+    const name = str(ctx.params, 'model')!;
+    const ref = str(ctx.params, 'version', false) ?? str(ctx.params, 'alias', false) ?? null;
+    const model = await service.model(name, ref);
+    const artifact = model.artifact;
+    const lineageDs = artifact.manifest.lineage.dataset;
+    const named = str(ctx.params, 'dataset', false);
+    const dsText = named ?? (lineageDs?.version ? `${lineageDs.name}@${lineageDs.version}` : undefined);
+    if (!dsText)
+      throw createError('AEGLE_CORE_INVALID_PARAM', {
+        param: 'dataset',
+        owner: 'the report job',
+        expected: "an ingested dataset with the model's features and target (name or name@version)",
+        got: "nothing, and the model's lineage names no ingested dataset",
+      });
+    ctx.progress({ fraction: 0.05, message: 'reading the dataset' });
+    const dsRef = parseDatasetRef(dsText);
+    const { frame, version } = await service.withDatasets(async (db) => {
+      const v = await getVersion(db, dsRef.name, dsRef.version);
+      return { frame: await readFrame(db, v), version: v };
+    });
+    aborted(ctx);
+    const label = `${version.name}@${version.version}`;
+    // no dataset named: the rows the training spec held out (else all its rows, flagged as optimistic)
+    const rows = named
+      ? { frame, description: `${label}, all rows` }
+      : evaluationRowsOf(artifact, frame, label);
+    const groupsParam = ctx.params.groups ?? ctx.params.group;
+    const groups = Array.isArray(groupsParam)
+      ? groupsParam.map(String)
+      : typeof groupsParam === 'string'
+        ? groupsParam.split(',').filter(Boolean)
+        : [];
+    const replicates = ctx.params.replicates === undefined ? 1000 : Number(ctx.params.replicates);
+    if (!Number.isInteger(replicates) || replicates < 0 || replicates > 10_000)
+      throw createError('AEGLE_CORE_INVALID_PARAM', {
+        param: 'replicates',
+        owner: 'the report job',
+        expected: 'an integer in [0, 10000]',
+        got: String(ctx.params.replicates),
+      });
+    const info = await service.registry.getModel(name);
+    const card: ModelCardInput = {
+      name,
+      version: String(model.ref.version),
+      ...(info.owner ? { owner: info.owner } : {}),
+      ...(info.intendedUse ? { intendedUse: info.intendedUse } : {}),
+      ...((ctx.params.card ?? {}) as ModelCardInput),
+    };
+    ctx.progress({ fraction: 0.2, message: `computing the report on ${rows.frame.nRows} rows` });
+    const files = reportFiles(service.config.home, name, model.ref.version);
+    const written = await writeModelReport(artifact, {
+      frame: rows.frame,
+      out: files.html,
+      evaluationData: rows.description,
+      card,
+      groups,
+      replicates,
+    });
+    aborted(ctx);
+    service.audit.append({
+      actor: ctx.createdBy ?? 'system',
+      role: 'job',
+      action: 'job.report',
+      resource: `dataset:${label}`,
+      modelVersion: `${name}@${model.ref.version}`,
+      outputSummary: `n=${written.n} auroc=${written.auroc.toFixed(3)}`,
+    });
+    ctx.progress({ fraction: 1, message: 'done' });
+    const base = `/api/v1/models/${encodeURIComponent(name)}/versions/${model.ref.version}/report`;
+    return {
+      model: { name, version: model.ref.version },
+      evaluationData: rows.description,
+      rows: written.n,
+      events: written.events,
+      auroc: written.auroc,
+      files: { html: written.html, markdown: written.markdown, card: written.card },
+      urls: { html: `${base}?format=html`, markdown: `${base}?format=md`, card: `${base}?format=card` },
+    };
+  };
+
+  return { train, evaluate, 'batch-predict': batchPredict, report };
 }
 
 function cellText(c: Column, i: number): string | null {

@@ -77,7 +77,16 @@ describe('service over HTTP', () => {
       expect(q.probability).toBeGreaterThan(0);
       expect(q.probability).toBeLessThan(1);
       expect(q.label).toBe(q.probability >= 0.5 ? '1' : '0');
-      expect(q.factors).toEqual([]);
+      // logistic model: linear SHAP top factors (k = 5 by default; this model has 3 features)
+      expect(q.factors.length).toBeGreaterThan(0);
+      expect(q.factors.length).toBeLessThanOrEqual(3);
+      expect(q.factors[0]).toMatchObject({
+        feature: expect.any(String),
+        contribution: expect.any(Number),
+        direction: expect.stringMatching(/^(increases|decreases)$/),
+        text: expect.stringMatching(/predicted risk/),
+      });
+      expect(q.warnings).toEqual([]);
     }
     const v2 = await (
       await s.fetch('/api/v1/models/risk/predict?version=2', { method: 'POST', json: { rows } })
@@ -338,7 +347,7 @@ describe('service over HTTP', () => {
     expect((await (await s.fetch('/api/v1/datasets/cohort_scored')).json()).rows).toBe(30);
     expect(Array.isArray(await (await s.fetch(`/api/v1/jobs/${job.id}/logs`)).json())).toBe(true);
     const unknown = await s.fetch('/api/v1/jobs', { method: 'POST', json: { type: 'dance' } });
-    expect((await unknown.json()).detail).toMatch(/Types: batch-predict, evaluate, train/);
+    expect((await unknown.json()).detail).toMatch(/Types: batch-predict, evaluate, report, train/);
 
     const metrics = await (await s.fetch('/metrics')).text();
     expect(metrics).toMatch(

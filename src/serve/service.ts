@@ -5,11 +5,18 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { isAegleError, type Logger, silentLogger } from '../core/index.js';
+import { createError, isAegleError, type Logger, silentLogger } from '../core/index.js';
 import { type JobHandler, type JobRecord, JobService } from '../jobs/index.js';
 import { AuditLog, PredictionLog, ServiceMetrics } from '../monitor/index.js';
-import { ModelRegistry } from '../registry/index.js';
-import { ModelCache, NativeModel } from '../runtime/index.js';
+import { artifactKind, ModelRegistry } from '../registry/index.js';
+import {
+  loadServedModel,
+  ModelCache,
+  NativeModel,
+  OnnxServedModel,
+  type ServedModel,
+} from '../runtime/index.js';
+import { OnnxServingMetrics } from './onnx-metrics.js';
 import { type DuckStore, homePaths, MetaStore, openDatasetStore } from '../store/index.js';
 import { KeyVerifier } from './keys.js';
 
@@ -37,9 +44,14 @@ export class Service {
     readonly metrics: ServiceMetrics,
     readonly keys: KeyVerifier,
     readonly registry: ModelRegistry,
-    readonly models: ModelCache<NativeModel>,
+    readonly models: ModelCache<ServedModel>,
     public jobs: JobService,
-  ) {}
+  ) {
+    this.onnxMetrics = new OnnxServingMetrics(metrics.registry, () => this.models.values());
+  }
+
+  /** Queue depth and batch-size metrics of the ONNX models' dynamic batchers. */
+  readonly onnxMetrics: OnnxServingMetrics;
 
   static async create(opts: ServiceOptions): Promise<Service> {
     const { config } = opts;
@@ -67,7 +79,10 @@ export class Service {
       metrics,
       new KeyVerifier(meta),
       registry,
-      new ModelCache(s.modelCacheSize),
+      // an evicted ONNX model releases its session once its queue drains
+      new ModelCache<ServedModel>(s.modelCacheSize, (_k, m) => {
+        if (m instanceof OnnxServedModel) void m.retire().catch(() => {});
+      }),
       null as unknown as JobService,
     );
     const { jobHandlers } = await import('./job-handlers.js');
@@ -91,12 +106,33 @@ export class Service {
     this.metrics.queueDepth.set({ queue: 'prediction_log' }, this.predictionLog.depth);
   }
 
-  /** A loaded model for a registry reference (`champion`, `3`, `latest`, or default). */
+  /** A loaded native Aegle model for a registry reference (`champion`, `3`, `latest`, or default). */
   async model(name: string, ref?: string | number | null): Promise<NativeModel> {
+    const m = await this.servedModel(name, ref);
+    if (m instanceof NativeModel) return m;
+    throw createError('AEGLE_RUNTIME_ONNX_UNSUPPORTED', {
+      model: `${name}@${m.ref.version}`,
+      what: 'this route',
+    });
+  }
+
+  /** A loaded model of either kind (native or ONNX), bounded by the same LRU cache. */
+  async servedModel(name: string, ref?: string | number | null): Promise<ServedModel> {
     const { version, artifactPath } = await this.registry.resolve(name, ref);
     const key = `${name}@${version}`;
     return (
-      this.models.peek(key) ?? this.models.get(key, () => NativeModel.load(artifactPath, { name, version }))
+      this.models.peek(key) ??
+      this.models.get(key, () =>
+        loadServedModel(
+          artifactPath,
+          artifactKind(artifactPath) ?? 'native',
+          { name, version },
+          {
+            logger: this.logger,
+            onBatch: (r, rows, seconds) => this.onnxMetrics.observeBatch(r, rows, seconds),
+          },
+        ),
+      )
     );
   }
 
@@ -148,6 +184,9 @@ export class Service {
   async close(drainMs = this.config.serve.shutdownTimeoutMs): Promise<void> {
     await this.jobs.close(drainMs);
     await Promise.allSettled([this.audit.close(), this.predictionLog.close()]);
+    await Promise.allSettled(
+      this.models.values().flatMap((m) => (m instanceof OnnxServedModel ? [m.close()] : [])),
+    );
     await this.meta.close();
   }
 }

@@ -18,3 +18,4 @@ export * from './catalog.js';
 export * from './spec.js';
 export * from './cleaning.js';
 export { fastMedian, fastQuantile } from './kernels.js';
+export * from './clean-dataset.js';

@@ -1,7 +1,10 @@
 /**
  * The dashboard in real Chromium against a real Aegle server: the whole journey (sign in → upload a
  * CSV → profile → train twice with live progress → compare versions → promote → predict → the audit
- * entry), a tablet-width pass, and a role test (a clinician cannot reach training or audit). Every test
+ * entry), the pages fed by the schema-first data routes (the Train form generated from the estimators'
+ * schemas, cleaning with its report, analyses drawn with the CLI's charts, a version's validation
+ * curves, SHAP and subgroups), a tablet-width pass, and a role test (a clinician cannot reach training
+ * or audit). Every test
  * fails on any console error or failed request; screenshots go to .tmp/e2e/.
  */
 import path from 'node:path';
@@ -74,16 +77,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await shot('profile');
 
     // train twice (two versions), watching the job page until it succeeds
-    for (const [i, params] of [
-      [1, '{}'],
-      [2, '{"C": 0.05}'],
+    // the parameter fields come from GET /api/v1/estimators: v2 sets logistic's C there
+    for (const [i, C] of [
+      [1, null],
+      [2, '0.05'],
     ] as const) {
       await page.getByRole('link', { name: 'Train', exact: true }).click();
       await page.getByLabel('Target (outcome)').selectOption('DEATH_EVENT');
       await page.getByRole('checkbox', { name: 'time', exact: true }).check();
       await page.getByLabel('Model name').fill('hf_risk');
-      const paramsBox = page.getByLabel('Parameters (JSON)');
-      if (await paramsBox.count()) await paramsBox.fill(params);
+      await expect.poll(() => page.getByLabel('Estimator', { exact: true }).inputValue()).toBe('logistic');
+      if (C) await page.getByLabel('C', { exact: true }).fill(C);
       if (i === 1) await shot('train-form');
       await page.getByRole('button', { name: 'Start training' }).click();
       await page.getByRole('heading', { name: /^Job / }).waitFor();
@@ -150,6 +154,85 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it("generates the Train form from the estimators' schemas", async () => {
+    const { page, problems, shot } = await watchedPage(browser, 'estimators');
+    const est = (await (await server.fetch('/api/v1/estimators')).json()) as {
+      kind: string;
+      params: { name: string; default: unknown }[];
+    }[];
+    const gbdt = est.find((e) => e.kind === 'gbdt')!;
+    const lr = gbdt.params.find((p) => p.name === 'learningRate')!;
+    expect(typeof lr.default).toBe('number');
+    await signIn(page, server.url, server.keys.scientist);
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await page.getByLabel('Estimator', { exact: true }).selectOption('gbdt');
+    // every gbdt parameter has its field, showing the schema's default; no hand-kept JSON box
+    const field = page.getByLabel('learningRate', { exact: true });
+    await expect.poll(() => field.inputValue()).toBe(String(lr.default));
+    for (const p of gbdt.params) expect(await page.getByLabel(p.name, { exact: true }).count()).toBe(1);
+    expect(await page.getByLabel('Parameters (JSON)').count()).toBe(0);
+    await shot('gbdt-form');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('draws analyses with the CLI charts: Kaplan–Meier with numbers at risk, Table 1, clusters', async () => {
+    const { page, problems, shot } = await watchedPage(browser, 'analysis');
+    await signIn(page, server.url, server.keys.scientist);
+    await page.getByRole('link', { name: 'Analysis' }).click();
+    await page.getByLabel('Dataset', { exact: true }).selectOption('heart_failure');
+    await page.getByLabel('Analysis', { exact: true }).selectOption('km');
+    await page.getByLabel('Follow-up time').selectOption('time');
+    await page.getByLabel('Event (0/1)').selectOption('DEATH_EVENT');
+    await page.getByLabel(/^Group/).selectOption('sex');
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    const km = page.locator('figure svg[aria-label^="Kaplan"]');
+    await km.waitFor({ timeout: 30_000 });
+    expect(await km.locator('text', { hasText: 'Number at risk' }).count()).toBeGreaterThan(0);
+    await page.getByText(/Log-rank χ²/).waitFor();
+    await shot('km');
+
+    await page.getByLabel('Analysis', { exact: true }).selectOption('table1');
+    await page.getByLabel('Stratify by').selectOption('DEATH_EVENT');
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    await expect.poll(() => page.getByTestId('table1').locator('tbody tr').count()).toBeGreaterThan(10);
+    await shot('table1');
+
+    await page.getByLabel('Analysis', { exact: true }).selectOption('kmeans');
+    for (const c of ['age', 'ejection_fraction', 'serum_creatinine'])
+      await page.getByRole('checkbox', { name: c, exact: true }).check();
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    await page.locator('figure svg[aria-label^="k-means"]').waitFor({ timeout: 30_000 });
+    await shot('clusters');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("cleans a dataset with a spec and shows the report; shows a version's curves, SHAP and subgroups", async () => {
+    const { page, problems, shot } = await watchedPage(browser, 'insights');
+    await signIn(page, server.url, server.keys.scientist);
+    await page.getByRole('link', { name: 'Datasets' }).click();
+    await page.getByRole('link', { name: 'heart_failure' }).first().click();
+    await page.getByLabel('Cleaned dataset name').fill('heart_failure_clean');
+    await page.getByRole('button', { name: 'Run cleaning' }).click();
+    const report = page.getByTestId('clean-report');
+    await report.getByText(/rows kept/).waitFor({ timeout: 30_000 });
+    expect(await report.getByRole('row').count()).toBeGreaterThan(3);
+    await shot('clean-report');
+
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('link', { name: 'hf_risk' }).click();
+    await page.getByLabel('Subgroup columns').fill('sex');
+    await page.getByRole('button', { name: 'Show validation' }).click();
+    const ev = page.getByTestId('evaluation');
+    await ev.locator('figure svg[aria-label^="ROC"]').waitFor({ timeout: 60_000 });
+    await ev.locator('figure svg[aria-label^="Calibration"]').waitFor();
+    expect(await ev.getByTestId('auroc').textContent()).toMatch(/^0\.\d{3} \(/);
+    expect(await ev.getByTestId('shap-table').locator('tbody tr').count()).toBeGreaterThan(5);
+    expect(await ev.getByTestId('subgroup-table').locator('tbody tr').count()).toBe(2);
+    await ev.getByText(/include training rows/).waitFor();
+    await shot('validation');
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('is readable at tablet width and lists monitoring', async () => {
     const { page, problems, shot } = await watchedPage(browser, 'tablet', { width: 820, height: 1100 });

@@ -1,60 +1,13 @@
 /** `aegle clean`: apply a declarative cleaning spec to a dataset, writing a new version and a report. */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createError, sha256Hex } from '../../core/index.js';
-import { readFrame, saveFrameAsVersion } from '../../dataset/index.js';
-import { validateDatasetName } from '../../ingest/index.js';
-import { type DuckStore, getVersion, parseDatasetRef } from '../../store/index.js';
-import { type CleaningReport, applyCleaning, formatCleaningReport } from '../../transform/index.js';
+import { createError } from '../../core/index.js';
+import { cleanDataset, formatCleaningReport } from '../../transform/index.js';
 import type { CliContext } from '../context.js';
 import { withStore } from '../store.js';
 
-export interface CleanOutcome {
-  readonly dataset: string;
-  readonly version: string;
-  readonly parent: string;
-  readonly rowsIn: number;
-  readonly rowsOut: number;
-  readonly unchanged: boolean;
-  readonly report: CleaningReport;
-}
-
-/**
- * Cleans dataset `ref` with `specText` into dataset `out`. The new version's content hash covers the
- * parent's hash and the spec, so cleaning the same data the same way twice is a no-op.
- */
-export async function cleanDataset(
-  db: DuckStore,
-  ref: string,
-  specText: string,
-  out: string,
-): Promise<CleanOutcome> {
-  validateDatasetName(out);
-  const { name, version } = parseDatasetRef(ref);
-  const parent = await getVersion(db, name, version);
-  const frame = await readFrame(db, parent);
-  const { frame: cleaned, fitted, report } = applyCleaning(frame, specText);
-  const res = await saveFrameAsVersion(db, cleaned, {
-    name: out,
-    hashInput: `clean\n${parent.contentHash}\n${sha256Hex(specText)}`,
-    source: `clean:${parent.name}@${parent.version}`,
-    parent,
-    roles: Object.fromEntries(
-      Object.entries(parent.roles).filter(([c]) => cleaned.columns.some((k) => k.name === c)),
-    ),
-    meta: { spec: specText, pipeline: fitted.toJSON(), report },
-  });
-  return {
-    dataset: res.dataset.name,
-    version: res.dataset.version,
-    parent: `${parent.name}@${parent.version}`,
-    rowsIn: report.rowsIn,
-    rowsOut: report.rowsOut,
-    unchanged: res.unchanged,
-    report,
-  };
-}
+export { type CleanOutcome, cleanDataset } from '../../transform/index.js';
 
 export function registerClean(program: Command, getCtx: () => CliContext): void {
   program

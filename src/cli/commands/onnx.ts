@@ -4,9 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createError } from '../../core/index.js';
-import { exportToOnnx } from '../../learn/onnx-export/index.js';
-import { loadArtifact } from '../../registry/index.js';
+import { exportPipelineToOnnx, exportToOnnx } from '../../learn/onnx-export/index.js';
+import { type LoadedArtifact, loadArtifact } from '../../registry/index.js';
 import { OnnxModel, descriptorPathFor, readDescriptor } from '../../runtime/onnx/index.js';
 import type { CliContext } from '../context.js';
 
@@ -46,22 +45,25 @@ export function registerOnnx(program: Command, getCtx: () => CliContext): void {
     .argument('<artifact>', 'a model artifact directory')
     .requiredOption('--out <file>', 'where to write the .onnx model')
     .description(
-      'Write an Aegle model (logistic, linear, gbdt, random-forest, cart, mlp) as ONNX (input X: double [N, p]).',
+      'Write an Aegle model (logistic, linear, gbdt, random-forest, cart, mlp) with its fitted preprocessing (impute, scale, one-hot) as ONNX.',
     )
     .action(async (artifact: string, opts: { out: string }) => {
       getCtx();
       const a = loadArtifact(artifact);
-      const steps = (a.pipeline as unknown as { steps?: unknown[] } | null)?.steps ?? [];
-      if (steps.length > 0) {
-        throw createError('AEGLE_LEARN_UNSUPPORTED', {
-          what: `an artifact with a fitted preprocessing pipeline (${steps.length} steps)`,
-          owner: 'aegle export-onnx',
-        });
-      }
-      const bytes = exportToOnnx(a.model.toJSON());
+      // with a fitted pipeline, the graph takes the raw columns: X (numeric features) + one string input per categorical
+      const bytes = a.manifest.pipeline
+        ? exportPipelineToOnnx(a.model.toJSON(), a.manifest.pipeline, a.manifest.inputSchema.features)
+        : exportToOnnx(a.model.toJSON());
       writeFileSync(opts.out, bytes);
-      process.stdout.write(
-        `wrote ${opts.out} (${bytes.length} bytes; features: ${a.model.featureNames.join(', ')})\n`,
-      );
+      process.stdout.write(`wrote ${opts.out} (${bytes.length} bytes; inputs: ${describeInputs(a)})\n`);
     });
+}
+
+function describeInputs(a: LoadedArtifact): string {
+  if (!a.manifest.pipeline)
+    return `X double [N, ${a.model.featureNames.length}] = ${a.model.featureNames.join(', ')}`;
+  const f = a.manifest.inputSchema.features;
+  const num = f.filter((x) => x.type !== 'categorical').map((x) => x.name);
+  const cat = f.filter((x) => x.type === 'categorical').map((x) => `${x.name} string [N, 1]`);
+  return [`X double [N, ${num.length}] = ${num.join(', ')}`, ...cat].join('; ');
 }

@@ -2,10 +2,14 @@
  * `aegle serve`, `aegle keys …`, `aegle models …`, `aegle audit …`: thin over serve/, registry/ and
  * monitor/ — the same code the API runs.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createError } from '../../core/index.js';
 import { AuditLog, verifyAuditChain } from '../../monitor/index.js';
 import { ModelRegistry } from '../../registry/index.js';
+import { registerOnnxModel } from '../../runtime/index.js';
+import { descriptorPathFor, readDescriptor } from '../../runtime/onnx/index.js';
 import { createApiKey, listApiKeys, revokeApiKey, startServer } from '../../serve/index.js';
 import { homePaths, MetaStore } from '../../store/index.js';
 import { type CliContext, formatTable } from '../context.js';
@@ -22,6 +26,10 @@ async function withMeta<T>(
     await audit.close().catch(() => {});
     await meta.close();
   }
+}
+
+function createErrorThrow(code: string, details: Record<string, unknown>): never {
+  throw createError(code, details);
 }
 
 export function registerServeCommands(program: Command, getCtx: () => CliContext): void {
@@ -114,8 +122,12 @@ export function registerServeCommands(program: Command, getCtx: () => CliContext
     new ModelRegistry(meta, { artifactsDir: homePaths(getCtx().config.home).artifacts });
   models
     .command('register')
-    .description('Register a model artifact as the next version of NAME')
-    .argument('<artifact>', 'artifact directory (manifest.json + weights.bin)')
+    .description('Register a model artifact (or an .onnx file) as the next version of NAME')
+    .argument('<artifact>', 'artifact directory (manifest.json + weights.bin), or an ONNX model file')
+    .option(
+      '--descriptor <file>',
+      'ONNX only: descriptor JSON (task, classLabels, preprocessing, batching); default FILE.descriptor.json when present',
+    )
     .requiredOption('--name <name>', 'model name')
     .option('--alias <alias>', 'point this alias (e.g. champion) at the new version')
     .option('--owner <owner>', 'owner')
@@ -124,14 +136,31 @@ export function registerServeCommands(program: Command, getCtx: () => CliContext
     .action(async (artifact: string, o) => {
       const ctx = getCtx();
       const v = await withMeta(ctx, async (meta, audit) => {
-        const out = await registry(meta).register({
-          artifactDir: artifact,
+        const common = {
           name: o.name,
           alias: o.alias,
           owner: o.owner,
           intendedUse: o.intendedUse,
           createdBy: 'cli',
-        });
+        };
+        const out = /\.onnx$/i.test(artifact)
+          ? await registerOnnxModel(
+              registry(meta),
+              path.join(homePaths(ctx.config.home).artifacts, '.staging'),
+              {
+                ...common,
+                model: new Uint8Array(readFileSync(artifact)),
+                descriptor: o.descriptor
+                  ? (readDescriptor(o.descriptor) ??
+                    createErrorThrow('AEGLE_RUNTIME_ONNX_DESCRIPTOR', {
+                      file: o.descriptor,
+                      reason: 'the file does not exist',
+                    }))
+                  : (readDescriptor(descriptorPathFor(artifact)) ?? undefined),
+                source: path.resolve(artifact),
+              },
+            )
+          : await registry(meta).register({ artifactDir: artifact, ...common });
         await audit.appendNow({
           actor: 'cli',
           role: 'admin',

@@ -32,6 +32,12 @@ export interface ExportPreprocessing {
 
 export interface ExportOptions {
   readonly preprocessing?: ExportPreprocessing;
+  /**
+   * Take an image tensor instead of `X`: input `image` float [N, C, H, W], flattened row-major (c, h, w)
+   * into the model's C·H·W features (e.g. a model fitted on 28×28 pixels, served with an image
+   * preprocessing descriptor).
+   */
+  readonly imageInput?: { readonly channels: number; readonly height: number; readonly width: number };
   /** Graph name (default: the model kind). */
   readonly name?: string;
 }
@@ -47,7 +53,15 @@ export function exportToOnnx(model: SerializedModel, opts: ExportOptions = {}): 
   const nOneHot = (pre.oneHot ?? []).reduce((s, c) => s + c.categories.length, 0);
   const p = model.featureNames.length - nOneHot;
   if (p < 0) throw unsupported('more one-hot columns than model features');
-  let x = g.input('X', 'double', ['N', p]);
+  let x: string;
+  if (opts.imageInput) {
+    const { channels: c, height: h, width: w } = opts.imageInput;
+    if (c * h * w !== p || nOneHot > 0)
+      throw unsupported(`an image input of ${c}×${h}×${w} for a model of ${p} numeric features`);
+    x = g.node('Cast', [g.node('Flatten', [g.input('image', 'float', ['N', c, h, w])], { axis: 1 })], {
+      to: 11,
+    });
+  } else x = g.input('X', 'double', ['N', p]);
   if (pre.imputeValues) {
     if (pre.imputeValues.length !== p)
       throw unsupported(`imputeValues of length ${pre.imputeValues.length} for ${p} columns`);
@@ -76,6 +90,15 @@ export function exportToOnnx(model: SerializedModel, opts: ExportOptions = {}): 
     }
     x = g.node('Concat', parts, { axis: 1 });
   }
+  modelHead(g, x, model);
+  return g.build(
+    opts.name ?? model.kind,
+    `Aegle ${model.kind} (${model.task}); features: ${model.featureNames.join(', ')}`,
+  );
+}
+
+/** Appends the model itself (features [N, p] double in `x`) and its outputs to a graph. */
+export function modelHead(g: GraphBuilder, x: string, model: SerializedModel): void {
   switch (model.kind) {
     case 'logistic':
       linearHead(g, x, model, model.arrays.coef as Float64Array, model.arrays.intercept as Float64Array);
@@ -96,10 +119,6 @@ export function exportToOnnx(model: SerializedModel, opts: ExportOptions = {}): 
     default:
       throw unsupported(`model kind '${model.kind}'`);
   }
-  return g.build(
-    opts.name ?? model.kind,
-    `Aegle ${model.kind} (${model.task}); features: ${model.featureNames.join(', ')}`,
-  );
 }
 
 /** Scores [N, K'] → outputs, by task: binary K'=1 → sigmoid; multiclass → softmax; regression → as is. */

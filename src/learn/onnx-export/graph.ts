@@ -62,6 +62,20 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A string constant initializer. */
+  stringConstant(values: readonly string[], dims: readonly number[], prefix = 's'): string {
+    const name = this.name(prefix);
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims: [...dims],
+        dataType: DT.STRING,
+        stringData: values.map((v) => new TextEncoder().encode(v)),
+      }),
+    );
+    return name;
+  }
+
   node(
     opType: string,
     inputs: readonly string[],

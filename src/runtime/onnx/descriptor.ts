@@ -47,6 +47,8 @@ export interface OnnxDescriptor {
   readonly outputKind?: 'logits' | 'probabilities' | 'labels';
   /** How an image or DICOM file becomes the input tensor. */
   readonly preprocessing?: Preprocessing;
+  /** Names of the columns of a tabular model's [N, p] input: REST rows may be objects keyed by them. */
+  readonly featureNames?: readonly string[];
   readonly batching?: BatchingConfig;
   readonly description?: string;
 }
@@ -73,6 +75,12 @@ export function validateDescriptor(raw: unknown, file = 'descriptor'): OnnxDescr
     (!Array.isArray(d.classLabels) || !d.classLabels.every((c) => typeof c === 'string'))
   ) {
     throw bad("'classLabels' must be an array of strings");
+  }
+  if (
+    d.featureNames !== undefined &&
+    (!Array.isArray(d.featureNames) || !d.featureNames.every((c) => typeof c === 'string'))
+  ) {
+    throw bad("'featureNames' must be an array of strings");
   }
   for (const k of ['input', 'output', 'description'] as const) {
     if (d[k] !== undefined && typeof d[k] !== 'string') throw bad(`'${k}' must be a string`);

@@ -27,6 +27,16 @@ export const OnnxRuntimeErrors = defineErrors({
     status: 400,
     fix: 'Fix the descriptor JSON (task, classLabels, preprocessing) as described in docs/MODELS.md.',
   },
+  AEGLE_RUNTIME_ONNX_UNSUPPORTED: {
+    message: "Model '{model}' is an ONNX model: {what} is not available for it.",
+    status: 409,
+    fix: 'Use the REST predict route or OIP v2 infer for ONNX models; drift, FHIR $predict and CDS Hooks need a native Aegle model.',
+  },
+  AEGLE_RUNTIME_ONNX_REQUEST: {
+    message: "Model '{model}' cannot take this request: {reason}.",
+    status: 400,
+    fix: "Send rows to a tabular model (one [N, p] input) and an image or DICOM file to a model whose descriptor has 'preprocessing'.",
+  },
   AEGLE_RUNTIME_QUEUE_FULL: {
     message: "The request queue of model '{model}' is full ({capacity} waiting); try again shortly.",
     status: 503,

@@ -1,4 +1,4 @@
-/** Datasets: upload (multipart, streamed to disk, size-limited, then ingested), list, show, profile, delete. */
+/** Datasets: upload (multipart, streamed to disk, size-limited, then ingested), list, show, profile, clean, delete. */
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import { createError, newId } from '../../core/index.js';
 import { profileDataset } from '../../dataset/index.js';
 import { formatFromExtension, ingestFile, validateDatasetName } from '../../ingest/index.js';
 import { dropVersions, getVersion, listVersions } from '../../store/index.js';
+import { cleanDataset } from '../../transform/index.js';
 import { Json, NameParam, responses } from '../schemas.js';
 import type { Service } from '../service.js';
 
@@ -167,6 +168,95 @@ export function datasetRoutes(service: Service) {
         return JSON.parse(
           JSON.stringify(profile, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
         );
+      },
+    );
+
+    const Counts = Type.Record(Type.String(), Type.Integer());
+    const CleanReport = Type.Object({
+      rowsIn: Type.Integer(),
+      rowsOut: Type.Integer(),
+      steps: Type.Array(
+        Type.Object({
+          step: Type.String(),
+          kind: Type.String(),
+          rowsIn: Type.Integer(),
+          rowsOut: Type.Integer(),
+          columns: Type.Record(Type.String(), Counts),
+          added: Type.Array(Type.String()),
+          removed: Type.Array(Type.String()),
+          dropped: Type.Integer({ description: 'rows this step removed' }),
+          errors: Type.Integer({ description: 'values this step could not handle' }),
+          skipped: Type.Optional(Type.Boolean()),
+        }),
+      ),
+      totals: Type.Record(Type.String(), Counts),
+      dropped: Type.Array(
+        Type.Object({
+          row: Type.Integer(),
+          reason: Type.String(),
+          step: Type.String(),
+          keptRow: Type.Optional(Type.Integer()),
+        }),
+        { description: 'the first 200 dropped rows (input row numbers)' },
+      ),
+      droppedTotal: Type.Integer(),
+      errors: Type.Array(
+        Type.Object({
+          row: Type.Integer(),
+          column: Type.String(),
+          message: Type.String(),
+          step: Type.String(),
+        }),
+        { description: 'the first 200 value problems' },
+      ),
+      errorsTotal: Type.Integer(),
+    });
+    app.post(
+      '/:name/clean',
+      {
+        config: { permission: 'datasets:write' },
+        schema: {
+          tags: ['datasets'],
+          summary: 'Apply a cleaning spec (YAML/JSON text, docs/CLEANING.md): a new dataset version + report',
+          params: NameParam,
+          body: Type.Object({
+            spec: Type.String({ minLength: 1, maxLength: 100_000 }),
+            out: Type.String({ minLength: 1, maxLength: 64, description: 'name of the cleaned dataset' }),
+            version: Type.Optional(Type.String({ maxLength: 64, description: 'default: the latest' })),
+          }),
+          response: responses({
+            201: Type.Object({
+              dataset: Type.String(),
+              version: Type.String(),
+              parent: Type.String(),
+              rowsIn: Type.Integer(),
+              rowsOut: Type.Integer(),
+              unchanged: Type.Boolean(),
+              report: CleanReport,
+            }),
+          }),
+        },
+      },
+      async (req, reply) => {
+        const { name } = req.params as { name: string };
+        const b = req.body as { spec: string; out: string; version?: string };
+        const ref = b.version ? `${name}@${b.version}` : name;
+        const res = await service.withDatasets((db) => cleanDataset(db, ref, b.spec, b.out));
+        audit(req, 'dataset.clean', `dataset:${res.dataset}@${res.version}`, `from ${res.parent}`);
+        const r = res.report;
+        return reply.code(201).send({
+          ...res,
+          report: {
+            rowsIn: r.rowsIn,
+            rowsOut: r.rowsOut,
+            steps: r.steps.map((st) => ({ ...st, dropped: st.dropped.length, errors: st.errors.length })),
+            totals: r.totals,
+            dropped: r.dropped.slice(0, 200),
+            droppedTotal: r.dropped.length,
+            errors: r.errors.slice(0, 200),
+            errorsTotal: r.errors.length,
+          },
+        });
       },
     );
 

@@ -3,16 +3,26 @@
  * archive, registration from a job or an upload), predictions, and drift.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, newId } from '../../core/index.js';
+import { reportFiles } from '../../jobs/index.js';
 import { type DriftMethod, modelDrift, recentInputs } from '../../monitor/index.js';
 import { homePaths } from '../../store/index.js';
 import type { InputRow } from '../../runtime/index.js';
+import {
+  DEFAULT_FACTOR_ROWS,
+  DEFAULT_FACTORS,
+  predictionFactors,
+  trainingRangeWarnings,
+} from '../prediction-extras.js';
 import { Json, NameParam, responses } from '../schemas.js';
+import { isOnnxPart, onnxPredict, onnxPredictParsers, parseDescriptor } from './onnx-predict.js';
+import type { RegisterOptions } from '../../registry/index.js';
+import { registerOnnxModel } from '../../runtime/index.js';
 import type { Service } from '../service.js';
 
 const ModelInfo = Type.Object({
@@ -48,6 +58,11 @@ const VersionParams = Type.Object({
 const RefQuery = Type.Object({
   version: Type.Optional(Type.Integer({ minimum: 1 })),
   alias: Type.Optional(Type.String({ maxLength: 64 })),
+  format: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('fhir')], {
+      description: 'fhir: a FHIR R4 Bundle (DiagnosticReport + Observation; ONNX classification models)',
+    }),
+  ),
 });
 
 // `type: [x, 'null']` rather than anyOf: fast-json-stringify serialises it without trying branches
@@ -61,7 +76,39 @@ export const Prediction = Type.Object({
     description: "class at the model's threshold",
   }),
   value: Type.Optional(Type.Number()),
-  factors: Type.Array(Type.Unknown()),
+  classIndex: Type.Optional(Type.Integer({ description: 'ONNX classifiers: index of the predicted class' })),
+  probabilities: Type.Optional(Type.Array(Type.Number(), { description: 'ONNX classifiers: per class' })),
+  values: Type.Optional(Type.Array(Type.Number(), { description: 'ONNX non-classifiers: the output row' })),
+  factors: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      value: Type.Unsafe<number | null>({ type: ['number', 'null'] }),
+      contribution: Type.Number({ description: "SHAP value in the model's additive space (log-odds)" }),
+      direction: Type.Union([Type.Literal('increases'), Type.Literal('decreases')]),
+      text: Type.String(),
+    }),
+    { description: 'top factors (SHAP), largest |contribution| first; empty where not computed' },
+  ),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'advisory: inputs outside the range seen at training (native models; always present for them)',
+    }),
+  ),
+});
+
+const PredictQuery = Type.Object({
+  ...RefQuery.properties,
+  factors: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 50, description: 'top factors per row (default 5; 0 skips them)' }),
+  ),
+  factorRows: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      description: 'rows of the request that get factors (the first N; default 100)',
+    }),
+  ),
 });
 
 const PredictResponse = Type.Object({
@@ -193,7 +240,7 @@ export function modelRoutes(service: Service) {
           schema: {
             tags: ['models'],
             summary:
-              'Upload an artifact (multipart: files manifest.json and weights.bin; fields alias, owner, intendedUse)',
+              'Upload an artifact (multipart: files manifest.json and weights.bin — or model.onnx and an optional descriptor.json; fields alias, owner, intendedUse)',
             consumes: ['multipart/form-data'],
             params: NameParam,
             response: responses({ 201: VersionInfo }),
@@ -205,9 +252,19 @@ export function modelRoutes(service: Service) {
           mkdirSync(dir, { recursive: true });
           try {
             const fields: Record<string, string> = {};
+            const onnx: { seen: boolean; model?: Buffer; descriptor?: unknown; file?: string } = {
+              seen: false,
+            };
             for await (const part of req.parts()) {
               if (part.type === 'field') fields[part.fieldname] = String(part.value);
-              else {
+              else if (isOnnxPart(part.fieldname, part.filename)) {
+                onnx.seen = true;
+                if (part.fieldname === 'descriptor') onnx.descriptor = parseDescriptor(await part.toBuffer());
+                else {
+                  onnx.model = await part.toBuffer();
+                  onnx.file = part.filename;
+                }
+              } else {
                 const file =
                   part.fieldname === 'weights' || part.filename === 'weights.bin'
                     ? 'weights.bin'
@@ -215,7 +272,20 @@ export function modelRoutes(service: Service) {
                 writeFileSync(path.join(dir, file), await part.toBuffer());
               }
             }
-            const v = await service.registry.register({
+            if (onnx.seen && !onnx.model)
+              throw createError('AEGLE_SERVE_BAD_UPLOAD', {
+                reason: 'a descriptor without a model.onnx file',
+              });
+            const register = onnx.model
+              ? (o: RegisterOptions) =>
+                  registerOnnxModel(service.registry, service.uploadDir, {
+                    ...o,
+                    model: onnx.model!,
+                    descriptor: onnx.descriptor,
+                    source: onnx.file,
+                  })
+              : (o: RegisterOptions) => service.registry.register(o);
+            const v = await register({
               artifactDir: dir,
               name,
               alias: fields.alias,
@@ -229,7 +299,7 @@ export function modelRoutes(service: Service) {
               action: 'model.register',
               resource: `model:${v.name}`,
               modelVersion: String(v.version),
-              outputSummary: 'upload',
+              outputSummary: onnx.seen ? 'upload onnx' : 'upload',
             });
             return reply.code(201).send(v);
           } finally {
@@ -303,13 +373,39 @@ export function modelRoutes(service: Service) {
         config: { permission: 'models:read' },
         schema: {
           tags: ['models'],
-          summary: 'Model card (JSON): intended use, inputs, metrics, lineage',
+          summary:
+            'Model card (JSON): intended use, inputs, metrics, lineage; ?format=html|md|card serves the report generated by a report job',
           params: VersionParams,
+          querystring: Type.Object({
+            format: Type.Optional(
+              Type.Union([
+                Type.Literal('json'),
+                Type.Literal('html'),
+                Type.Literal('md'),
+                Type.Literal('card'),
+              ]),
+            ),
+          }),
           response: responses({ 200: Json }),
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const p = req.params as { name: string; version: number };
+        const format = (req.query as { format?: string }).format ?? 'json';
+        if (format !== 'json') {
+          await service.registry.getVersion(p.name, p.version);
+          const files = reportFiles(service.config.home, p.name, p.version);
+          const file = format === 'html' ? files.html : format === 'md' ? files.markdown : files.card;
+          if (!existsSync(file))
+            throw createError('AEGLE_JOBS_NO_REPORT', { model: `${p.name} version ${p.version}` });
+          const type =
+            format === 'html'
+              ? 'text/html; charset=utf-8'
+              : format === 'md'
+                ? 'text/markdown; charset=utf-8'
+                : 'application/json';
+          return reply.type(type).send(readFileSync(file));
+        }
         const m = await service.registry.getModel(p.name);
         const v = await service.registry.getVersion(p.name, p.version);
         const manifest = service.registry.manifest(v.artifactPath);
@@ -479,6 +575,7 @@ export function modelRoutes(service: Service) {
     // --- predict: its own scope with the raw-JSON parser and the larger body limit ---
     await app.register(async (scope) => {
       rawJsonParser(scope, service.config.serve.predictBodyLimit);
+      await onnxPredictParsers(scope, service);
       scope.post(
         '/:name/predict',
         {
@@ -489,17 +586,28 @@ export function modelRoutes(service: Service) {
             summary:
               'Score one or many rows with a model (champion by default; ?version= or ?alias= to choose)',
             params: NameParam,
-            querystring: RefQuery,
-            body: Type.Object({
-              rows: Type.Array(Type.Object({}, { additionalProperties: true }), {
-                minItems: 1,
-                maxItems: 100_000,
-              }),
-            }),
+            querystring: PredictQuery,
+            // JSON rows are validated here; a file body (multipart, DICOM, PNG/JPEG) goes to an ONNX model
+            body: {
+              content: {
+                'application/json': {
+                  schema: Type.Object({
+                    rows: Type.Array(
+                      Type.Union([
+                        Type.Object({}, { additionalProperties: true }),
+                        Type.Array(Type.Unknown()),
+                      ]),
+                      { minItems: 1, maxItems: 100_000 },
+                    ),
+                  }),
+                },
+              },
+            },
             response: responses({ 200: PredictResponse }),
           },
         },
-        async (req: FastifyRequest, reply: FastifyReply) => predict(service, req, reply),
+        async (req: FastifyRequest, reply: FastifyReply) =>
+          (await onnxPredict(service, req, reply)) ?? predict(service, req, reply),
       );
     });
   };
@@ -507,16 +615,18 @@ export function modelRoutes(service: Service) {
 
 async function predict(service: Service, req: FastifyRequest, reply: FastifyReply) {
   const { name } = req.params as { name: string };
-  const q = req.query as { version?: number; alias?: string };
+  const q = req.query as { version?: number; alias?: string; factors?: number; factorRows?: number };
   const rows = (req.body as { rows: InputRow[] }).rows;
   const model = await service.model(name, q.version ?? q.alias ?? null);
   const version = model.ref.version;
   const labelsV = String(version);
   let scored: ReturnType<typeof model.score>;
   let raw: ReturnType<typeof model.toFrame>['raw'];
+  let frame: ReturnType<typeof model.toFrame>['frame'];
   try {
     const t = model.toFrame(rows, { unknownFields: service.config.serve.unknownFields });
     raw = t.raw;
+    frame = t.frame;
     scored = model.score(t.frame);
   } catch (e) {
     service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'rejected' });
@@ -532,11 +642,20 @@ async function predict(service: Service, req: FastifyRequest, reply: FastifyRepl
     throw e;
   }
   const n = scored.n;
+  const warnings = trainingRangeWarnings(model, frame);
+  const classes = model.artifact.manifest.classes;
+  const factors = predictionFactors(model, frame, {
+    k: q.factors ?? DEFAULT_FACTORS,
+    maxRows: q.factorRows ?? DEFAULT_FACTOR_ROWS,
+    classIndex: classes ? (i) => Math.max(0, classes.indexOf(scored.labels[i] ?? '')) : undefined,
+  });
   const predictions = new Array(n);
   for (let i = 0; i < n; i++) {
+    const f = factors[i] ?? [];
+    const w = warnings[i] ?? [];
     predictions[i] = scored.values
-      ? { probability: null, label: null, value: scored.values[i], factors: [] }
-      : { probability: scored.probability![i], label: scored.labels[i], factors: [] };
+      ? { probability: null, label: null, value: scored.values[i], factors: f, warnings: w }
+      : { probability: scored.probability![i], label: scored.labels[i], factors: f, warnings: w };
   }
   service.metrics.predictions.inc({ model: name, version: labelsV }, n);
   service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'ok' });

@@ -8,8 +8,15 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createError } from '../../core/index.js';
-import type { InputRow, NativeModel } from '../../runtime/index.js';
+import { createError, isAegleError } from '../../core/index.js';
+import { type InputRow, type NativeModel, OnnxServedModel } from '../../runtime/index.js';
+import {
+  dtypeFromOip,
+  oipDatatype,
+  type TensorData,
+  tensorFromJson,
+  tensorToJson,
+} from '../../runtime/onnx/index.js';
 import { inputHash, rawJsonParser } from './models.js';
 import type { Service } from '../service.js';
 
@@ -204,10 +211,12 @@ export function oipRoutes(service: Service) {
     );
 
     const metadata = async (name: string, version?: string) => {
-      const model = await service.model(name, version ?? null);
+      const served = await service.servedModel(name, version ?? null);
       const versions = (await service.registry.listVersions(name))
         .filter((v) => !v.archivedAt)
         .map((v) => String(v.version));
+      if (served instanceof OnnxServedModel) return onnxMetadata(served, versions);
+      const model = served;
       const m = model.artifact.manifest;
       return {
         name,
@@ -262,7 +271,7 @@ export function oipRoutes(service: Service) {
       },
     );
     const ready = async (name: string, version?: string) => {
-      await service.model(name, version ?? null);
+      await service.servedModel(name, version ?? null);
       return { name, ready: true };
     };
     const Ready = Type.Object({ name: Type.String(), ready: Type.Boolean() });
@@ -297,7 +306,9 @@ export function oipRoutes(service: Service) {
         inputs: { name: string; shape: number[]; datatype: string; data: unknown[] }[];
         outputs?: { name: string }[];
       };
-      const model = await service.model(name, version ?? null);
+      const served = await service.servedModel(name, version ?? null);
+      if (served instanceof OnnxServedModel) return inferOnnx(service, req, served, body);
+      const model = served;
       const rows = tensorsToRows(model, body.inputs);
       const { frame, raw } = model.toFrame(rows, { unknownFields: service.config.serve.unknownFields });
       const scored = model.score(frame);
@@ -361,5 +372,79 @@ export function oipRoutes(service: Service) {
       const p = req.params as { model: string; version: string };
       return infer(req, p.model, p.version);
     });
+  };
+}
+
+/** OIP model metadata of an ONNX model: its own tensors; dynamic dims as -1. */
+function onnxMetadata(m: OnnxServedModel, versions: string[]) {
+  const meta = (specs: OnnxServedModel['model']['inputs']) =>
+    specs
+      .filter((t) => t.isTensor && t.dtype)
+      .map((t) => ({
+        name: t.name,
+        datatype: oipDatatype(t.dtype!),
+        shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)),
+      }));
+  return {
+    name: m.ref.name,
+    versions,
+    platform: 'onnxruntime_onnx',
+    inputs: meta(m.model.inputs),
+    outputs: meta(m.model.outputs),
+  };
+}
+
+type OipBody = {
+  id?: string;
+  inputs: { name: string; shape: number[]; datatype: string; data: unknown[] }[];
+  outputs?: { name: string }[];
+};
+
+/** OIP infer on an ONNX model: the model's own tensor names and dtypes, through its dynamic batcher. */
+async function inferOnnx(service: Service, req: FastifyRequest, m: OnnxServedModel, body: OipBody) {
+  const { name } = m.ref;
+  const v = String(m.ref.version);
+  const feeds: Record<string, TensorData> = {};
+  for (const t of body.inputs) {
+    const dtype = dtypeFromOip(t.datatype);
+    if (!dtype)
+      throw oipBad(
+        `input '${t.name}': datatype ${t.datatype} is not supported (FP32, FP16, FP64, INT32, INT64, UINT8, BOOL, BYTES)`,
+      );
+    if (feeds[t.name]) throw oipBad(`input '${t.name}' is given twice`);
+    feeds[t.name] = tensorFromJson(t.name, dtype, t.shape, t.data, `${name}@${v}`);
+  }
+  const wanted = body.outputs?.map((o) => o.name);
+  let out: Record<string, TensorData>;
+  try {
+    out = await m.infer(feeds, wanted ? { outputs: wanted } : {});
+  } catch (e) {
+    if (isAegleError(e, 'AEGLE_RUNTIME_QUEUE_FULL'))
+      service.onnxMetrics.queueFull.inc({ model: name, version: v });
+    service.metrics.predictionRequests.inc({ model: name, version: v, outcome: 'rejected' });
+    throw e;
+  }
+  const rows = body.inputs[0]?.shape[0] ?? 1;
+  service.metrics.predictions.inc({ model: name, version: v }, rows);
+  service.metrics.predictionRequests.inc({ model: name, version: v, outcome: 'ok' });
+  service.audit.append({
+    actor: req.principal!.keyId,
+    role: req.principal!.role,
+    action: 'predict',
+    resource: `model:${name}`,
+    modelVersion: v,
+    inputHash: inputHash(req),
+    outputSummary: `oip onnx n=${rows}`,
+  });
+  return {
+    model_name: name,
+    model_version: v,
+    id: body.id ?? String(req.id),
+    outputs: Object.entries(out).map(([o, t]) => ({
+      name: o,
+      shape: [...t.shape],
+      datatype: oipDatatype(t.dtype),
+      data: tensorToJson(t),
+    })),
   };
 }

@@ -1,10 +1,14 @@
-/** A dataset version's profile: summary, warnings, columns, distributions, missingness, correlations. */
-import { useMemo } from 'react';
+/**
+ * A dataset version's profile: summary, warnings, columns, distributions, missingness, correlations;
+ * and running a cleaning spec on it (a new version plus the cleaning report).
+ */
+import { useMemo, useState } from 'react';
+import type { Result } from '../api/client';
 import { Chart } from '../chart';
 import { binnedHistogramSpec, correlationHeatmapSpec, shareBarsSpec } from '../charts';
 import { href, useRoute } from '../router';
-import { has, useSession } from '../session';
-import { fmt, Load, NotAvailable, Pager, useLoad, usePage } from '../ui';
+import { can, has, useSession } from '../session';
+import { Field, fmt, Load, NotAvailable, Pager, Problem, useLoad, usePage } from '../ui';
 
 interface ColumnProfile {
   name: string;
@@ -64,12 +68,12 @@ export default function DatasetProfile({ name }: { name: string }) {
       </Load>
       <section aria-labelledby="clean-h">
         <h2 id="clean-h">Cleaning</h2>
-        {has(s, 'POST', '/api/v1/datasets/{name}/clean') ? (
-          <p>
-            Run a cleaning spec from the CLI: <code>aegle clean {name} --spec spec.yaml</code>.
-          </p>
-        ) : (
+        {!has(s, 'POST', '/api/v1/datasets/{name}/clean') ? (
           <NotAvailable what="Running a cleaning spec" route="POST /api/v1/datasets/{name}/clean" />
+        ) : can(s, 'datasets:write') ? (
+          <Clean name={name} version={version} />
+        ) : (
+          <p className="muted">Your role may read this dataset but not write a cleaned version of it.</p>
         )}
       </section>
     </>
@@ -242,5 +246,203 @@ function ProfileView({ p }: { p: Profile }) {
         )}
       </section>
     </>
+  );
+}
+
+const EXAMPLE_SPEC = `# docs/CLEANING.md: steps run in order, each fitted on this data
+steps:
+  - dedupe: {}
+  - outliers: { method: clinical, action: set_missing }
+  - impute: { strategy: median }
+`;
+
+type CleanResult = Result<'/api/v1/datasets/{name}/clean', 'post'>;
+
+/** Runs a cleaning spec (YAML or JSON) into a new dataset and shows its report. */
+function Clean({ name, version }: { name: string; version?: string }) {
+  const s = useSession();
+  const [spec, setSpec] = useState(EXAMPLE_SPEC);
+  const [out, setOut] = useState(`${name}_clean`);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [res, setRes] = useState<CleanResult | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setRes(null);
+    try {
+      setRes(
+        await s.api.post('/api/v1/datasets/{name}/clean', {
+          path: { name },
+          body: { spec, out, ...(version ? { version } : {}) },
+        }),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <form
+        className="card form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <Field
+          label="Cleaning spec (YAML or JSON)"
+          hint="Steps: dedupe, units, outliers, impute, scale, log, onehot, ordinal."
+        >
+          {(id, hint) => (
+            <textarea
+              id={id}
+              aria-describedby={hint}
+              rows={7}
+              spellCheck={false}
+              value={spec}
+              onChange={(e) => setSpec(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Cleaned dataset name">
+          {(id) => (
+            <input
+              id={id}
+              required
+              pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}"
+              value={out}
+              onChange={(e) => setOut(e.target.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Cleaning…' : 'Run cleaning'}
+        </button>
+        <Problem error={error} title="Cleaning failed" />
+      </form>
+      {res ? <CleanReport res={res} /> : null}
+    </>
+  );
+}
+
+function CleanReport({ res }: { res: CleanResult }) {
+  const r = res.report;
+  const totals = Object.entries(r.totals).filter(([, c]) => Object.values(c).some((v) => v > 0));
+  return (
+    <section aria-labelledby="clean-report-h" data-testid="clean-report">
+      <h3 id="clean-report-h">Cleaning report</h3>
+      <p role="status">
+        {res.unchanged ? 'Unchanged: this spec on this data is already ' : 'Wrote '}
+        <a href={`${href('datasets', res.dataset)}?version=${encodeURIComponent(res.version)}`}>
+          {res.dataset}@{res.version.slice(0, 12)}
+        </a>{' '}
+        from {res.parent}: {res.rowsOut} of {res.rowsIn} rows kept.
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Steps</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">
+                Rows in
+              </th>
+              <th scope="col" className="num">
+                Rows out
+              </th>
+              <th scope="col" className="num">
+                Dropped
+              </th>
+              <th scope="col" className="num">
+                Value problems
+              </th>
+              <th scope="col">Columns added / removed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.steps.map((st) => (
+              <tr key={st.step}>
+                <th scope="row">
+                  {st.step}
+                  {st.skipped ? <span className="muted small"> (skipped)</span> : null}
+                </th>
+                <td className="num">{fmt(st.rowsIn)}</td>
+                <td className="num">{fmt(st.rowsOut)}</td>
+                <td className="num">{fmt(st.dropped)}</td>
+                <td className="num">{fmt(st.errors)}</td>
+                <td>
+                  {[...st.added.map((c) => `+${c}`), ...st.removed.map((c) => `−${c}`)].join(', ') || '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {totals.length ? (
+        <div className="table-wrap">
+          <table>
+            <caption>Changes by column</caption>
+            <thead>
+              <tr>
+                <th scope="col">Column</th>
+                {['imputed', 'clipped', 'setMissing', 'converted', 'unconvertible', 'transformed'].map(
+                  (k) => (
+                    <th key={k} scope="col" className="num">
+                      {k}
+                    </th>
+                  ),
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {totals.map(([col, c]) => (
+                <tr key={col}>
+                  <th scope="row">{col}</th>
+                  {['imputed', 'clipped', 'setMissing', 'converted', 'unconvertible', 'transformed'].map(
+                    (k) => (
+                      <td key={k} className="num">
+                        {c[k] ? fmt(c[k]) : ''}
+                      </td>
+                    ),
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p>No values changed.</p>
+      )}
+      {r.droppedTotal ? (
+        <details>
+          <summary>
+            {r.droppedTotal} dropped rows
+            {r.droppedTotal > r.dropped.length ? ` (first ${r.dropped.length})` : ''}
+          </summary>
+          <ul className="small">
+            {r.dropped.map((d) => (
+              <li key={`${d.step}-${d.row}`}>
+                row {d.row}: {d.reason} ({d.step}){d.keptRow !== undefined ? `, kept row ${d.keptRow}` : ''}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {r.errorsTotal ? (
+        <details>
+          <summary>{r.errorsTotal} value problems</summary>
+          <ul className="small">
+            {r.errors.map((e) => (
+              <li key={`${e.step}-${e.row}-${e.column}`}>
+                row {e.row}, {e.column}: {e.message} ({e.step})
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
   );
 }

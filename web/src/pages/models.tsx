@@ -1,14 +1,17 @@
 /**
  * Models: the registry's models, a model's versions with their metrics, two versions side by side,
- * promotion by moving an alias, and a version's full report (model card).
+ * promotion by moving an alias, a version's validation (ROC, PR, calibration and decision curves, the
+ * operating table, subgroups, SHAP summary) and its full report (model card).
  */
 import { useMemo, useState } from 'react';
 import { Chart } from '../chart';
 import { compareBarsSpec } from '../charts';
+import type { Result } from '../api/client';
+import type { VegaLiteSpec } from '../charts';
 import { LOWER_IS_BETTER, metricEvaluation, metricValues } from '../metrics';
 import { href, navigate } from '../router';
 import { can, has, useSession } from '../session';
-import { fmt, Load, NotAvailable, Pager, Problem, useLoad, usePage, when } from '../ui';
+import { Field, fmt, Load, NotAvailable, Pager, Problem, useLoad, usePage, when } from '../ui';
 
 export default function Models({
   name,
@@ -228,35 +231,286 @@ function ModelVersions({ name }: { name: string }) {
           </>
         )}
       </Load>
-      <Curves name={name} />
+      <Curves name={name} versions={rows.map((v) => v.version)} />
     </>
   );
 }
 
-/** ROC / PR / calibration / decision curves, SHAP and subgroups: shown when the server publishes them. */
-function Curves({ name }: { name: string }) {
+type Evaluation = Result<'/api/v1/models/{name}/versions/{version}/evaluation', 'get'>;
+
+/**
+ * ROC / PR / calibration / decision curves, the operating table, subgroups and the SHAP summary of a
+ * version on a dataset (default: the one it was trained on), computed by the server on request.
+ */
+function Curves({ name, versions }: { name: string; versions: number[] }) {
   const s = useSession();
-  const evalRoute = has(s, 'GET', '/api/v1/models/{name}/versions/{version}/evaluation');
+  const available = has(s, 'GET', '/api/v1/models/{name}/versions/{version}/evaluation');
+  const reader = can(s, 'datasets:read');
+  const datasets = useLoad(
+    (signal) => (available && reader ? s.api.get('/api/v1/datasets/', { signal }) : Promise.resolve([])),
+    [available, reader],
+  );
+  const [version, setVersion] = useState<number | null>(null);
+  const [dataset, setDataset] = useState('');
+  const [group, setGroup] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [res, setRes] = useState<Evaluation | null>(null);
+  const v = version ?? versions[0];
+  const names = [...new Set((datasets.data ?? []).map((d) => d.name))];
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setRes(null);
+    try {
+      setRes(
+        await s.api.get('/api/v1/models/{name}/versions/{version}/evaluation', {
+          path: { name, version: v },
+          query: { dataset: dataset || undefined, group: group || undefined },
+        }),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <section aria-labelledby="curves-h">
       <h2 id="curves-h">Validation</h2>
-      {evalRoute ? (
-        <p>
-          Open a version's <a href={href('models', name)}>report</a> for its curves.
-        </p>
-      ) : (
+      {!available ? (
+        <NotAvailable
+          what="ROC, precision–recall, calibration and decision curves, SHAP and subgroups"
+          route="GET /api/v1/models/{name}/versions/{version}/evaluation"
+        />
+      ) : !reader ? (
+        <p className="muted">Validation reads a dataset; your role may not read datasets.</p>
+      ) : v === undefined ? null : (
         <>
-          <NotAvailable
-            what="ROC, precision–recall, calibration and decision curves"
-            route="GET /api/v1/models/{name}/versions/{version}/evaluation"
-          />
-          <NotAvailable
-            what="The SHAP summary and the subgroup table"
-            route="GET /api/v1/models/{name}/versions/{version}/explanations"
-          />
+          <form
+            className="card form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run();
+            }}
+          >
+            <div className="row">
+              <Field label="Version">
+                {(id) => (
+                  <select id={id} value={v} onChange={(e) => setVersion(Number(e.target.value))}>
+                    {versions.map((x) => (
+                      <option key={x} value={x}>
+                        v{x}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field
+                label="Evaluation dataset"
+                hint="Data with the outcome column; best a held-out or external set."
+              >
+                {(id, hint) => (
+                  <select
+                    id={id}
+                    aria-describedby={hint}
+                    value={dataset}
+                    onChange={(e) => setDataset(e.target.value)}
+                  >
+                    <option value="">the training dataset</option>
+                    {names.map((n) => (
+                      <option key={n}>{n}</option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field label="Subgroup columns" hint="Comma-separated, e.g. sex,diabetes.">
+                {(id, hint) => (
+                  <input
+                    id={id}
+                    aria-describedby={hint}
+                    value={group}
+                    onChange={(e) => setGroup(e.target.value)}
+                  />
+                )}
+              </Field>
+            </div>
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Computing…' : 'Show validation'}
+            </button>
+            <Problem error={error} title="Could not compute the validation" />
+          </form>
+          {res ? <EvaluationView e={res} /> : null}
         </>
       )}
     </section>
+  );
+}
+
+const CHART_ORDER = ['roc', 'pr', 'calibration', 'decision', 'shapSummary', 'importance'];
+
+function EvaluationView({ e }: { e: Evaluation }) {
+  const d = e.discrimination;
+  const c = e.calibration;
+  const rank = (k: string) => (CHART_ORDER.includes(k) ? CHART_ORDER.indexOf(k) : CHART_ORDER.length);
+  const charts = Object.entries(e.charts).sort(([a], [b]) => rank(a) - rank(b));
+  return (
+    <div data-testid="evaluation">
+      {e.dataset.includesTrainingRows ? (
+        <div className="notice" role="note">
+          Evaluated on <code>{e.dataset.name}</code>, the dataset this version was trained on: these figures
+          include training rows and are optimistic. Choose a held-out or external dataset for an honest check.
+        </div>
+      ) : null}
+      <dl className="stats">
+        <div>
+          <dt>AUROC (95% CI)</dt>
+          <dd data-testid="auroc">
+            {fmt(d.auroc)} ({fmt(d.aurocCI?.[0])}–{fmt(d.aurocCI?.[1])})
+          </dd>
+        </div>
+        <div>
+          <dt>AUPRC</dt>
+          <dd>{fmt(d.auprc)}</dd>
+        </div>
+        <div>
+          <dt>Calibration-in-the-large</dt>
+          <dd>{fmt(c.calibrationInTheLarge)}</dd>
+        </div>
+        <div>
+          <dt>Calibration slope</dt>
+          <dd>{fmt(c.slope)}</dd>
+        </div>
+        <div>
+          <dt>Brier</dt>
+          <dd>{fmt(c.brier)}</dd>
+        </div>
+        <div>
+          <dt>Rows / events</dt>
+          <dd>
+            {fmt(e.n)} / {fmt(e.events)}
+          </dd>
+        </div>
+      </dl>
+      <div className="grid">
+        {charts.map(([k, ch]) => (
+          <Chart
+            key={k}
+            spec={ch.spec as VegaLiteSpec}
+            label={`${ch.title} of ${e.model.name} v${e.model.version}`}
+          />
+        ))}
+      </div>
+      <h3>SHAP summary</h3>
+      <div className="table-wrap">
+        <table data-testid="shap-table">
+          <caption className="sr-only">Mean absolute SHAP value per feature ({e.shap.space})</caption>
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              <th scope="col" className="num">
+                Mean |SHAP| ({e.shap.space})
+              </th>
+              <th scope="col" className="num">
+                Permutation importance
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.shap.features.map((f) => (
+              <tr key={f.feature}>
+                <th scope="row">{f.feature}</th>
+                <td className="num">{fmt(f.meanAbsShap, 4)}</td>
+                <td className="num">
+                  {fmt(f.permutationMean, 4)} ± {fmt(f.permutationSd, 4)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>Operating points</h3>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              {['Threshold', 'Sensitivity', 'Specificity', 'PPV', 'NPV', 'Alert rate', 'Net benefit'].map(
+                (h) => (
+                  <th key={h} scope="col" className="num">
+                    {h}
+                  </th>
+                ),
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {e.operatingTable.map((o) => (
+              <tr key={String(o.threshold)} className={o.threshold === e.threshold ? 'better' : undefined}>
+                <th scope="row" className="num">
+                  {fmt(o.threshold, 2)}
+                </th>
+                <td className="num">{fmt(o.sensitivity)}</td>
+                <td className="num">{fmt(o.specificity)}</td>
+                <td className="num">{fmt(o.ppv)}</td>
+                <td className="num">{fmt(o.npv)}</td>
+                <td className="num">{fmt(o.alertRate)}</td>
+                <td className="num">{fmt(o.netBenefit)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {e.subgroups.map((g) => (
+        <div key={g.column}>
+          <h3>Subgroups by {g.column}</h3>
+          <div className="table-wrap">
+            <table data-testid="subgroup-table">
+              <thead>
+                <tr>
+                  {[
+                    'Group',
+                    'n',
+                    'Events',
+                    'AUROC',
+                    'Calibration slope',
+                    'O/E',
+                    'TPR',
+                    'FPR',
+                    'Alert rate',
+                  ].map((h) => (
+                    <th key={h} scope="col" className={h === 'Group' ? undefined : 'num'}>
+                      {h}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {g.rows.map((r) => (
+                  <tr key={r.group}>
+                    <th scope="row">
+                      {r.group}
+                      {r.tooSmall ? <span className="muted small"> (too small to judge)</span> : null}
+                    </th>
+                    <td className="num">{fmt(r.n)}</td>
+                    <td className="num">{fmt(r.events)}</td>
+                    <td className="num">{fmt(r.auroc)}</td>
+                    <td className="num">{fmt(r.calibrationSlope)}</td>
+                    <td className="num">{fmt(r.observedExpectedRatio)}</td>
+                    <td className="num">{fmt(r.tpr)}</td>
+                    <td className="num">{fmt(r.fpr)}</td>
+                    <td className="num">{fmt(r.alertRate)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p className="muted small">
+            Equalised-odds difference {fmt(g.equalizedOddsDifference)}; demographic-parity difference{' '}
+            {fmt(g.demographicParityDifference)} (threshold {fmt(g.threshold, 2)}).
+          </p>
+        </div>
+      ))}
+    </div>
   );
 }
 

@@ -4,49 +4,22 @@
  */
 import { useMemo, useState } from 'react';
 import { navigate } from '../router';
-import { type Session, useSession } from '../session';
+import type { Result } from '../api/client';
+import { has, useSession } from '../session';
 import { Field, Load, NotAvailable, Problem, useLoad } from '../ui';
 
-/** One hyperparameter as the server declares it (src/core/params.ts `ParamDef`). */
-export interface ParamDef {
-  type: string;
-  default: unknown;
-  description: string;
-  values?: string[];
-  min?: number;
-  max?: number;
-  integer?: boolean;
-  nullable?: boolean;
-}
-export interface EstimatorInfo {
-  kind: string;
-  description: string;
-  tasks: string[];
-  schema: Record<string, ParamDef>;
-}
-
-/** The route that publishes estimator schemas, if this server has one. */
-export function estimatorsRoute(s: Session): string | null {
-  for (const op of s.operations) {
-    const [m, p] = op.split(' ');
-    if (m === 'GET' && /\/api\/v1\/(estimators|model-kinds|learners)$/.test(p)) return p;
-  }
-  return null;
-}
+/** One hyperparameter as the server declares it (`GET /api/v1/estimators`, from src/core/params.ts). */
+export type ParamDef = Result<'/api/v1/estimators', 'get'>[number]['params'][number];
+export type EstimatorInfo = Result<'/api/v1/estimators', 'get'>[number];
 
 export default function Train() {
   const s = useSession();
   const datasets = useLoad((signal) => s.api.get('/api/v1/datasets/', { signal }), []);
-  const route = estimatorsRoute(s);
+  const published = has(s, 'GET', '/api/v1/estimators');
   const estimators = useLoad(
-    async (signal) => {
-      if (!route) return null;
-      const res = await fetch(route, { headers: s.api.headers(), signal });
-      if (!res.ok) throw new Error(`${route} answered ${res.status}`);
-      const body = (await res.json()) as EstimatorInfo[] | { estimators: EstimatorInfo[] };
-      return Array.isArray(body) ? body : body.estimators;
-    },
-    [route],
+    (signal) =>
+      published ? s.api.get('/api/v1/estimators', { signal }) : Promise.resolve<EstimatorInfo[] | null>(null),
+    [published],
   );
   return (
     <>
@@ -90,7 +63,9 @@ function TrainForm({
     '';
   const [target, setTarget] = useState(guessTarget);
   const [exclude, setExclude] = useState<string[]>([]);
-  const [kind, setKind] = useState(estimators?.[0]?.kind ?? 'logistic');
+  const [kind, setKind] = useState(
+    estimators?.some((e) => e.kind === 'logistic') ? 'logistic' : (estimators?.[0]?.kind ?? 'logistic'),
+  );
   const [params, setParams] = useState<Record<string, unknown>>({});
   const [paramsJson, setParamsJson] = useState('{}');
   const [testSize, setTestSize] = useState(0.25);
@@ -242,7 +217,7 @@ function TrainForm({
                 </select>
               )}
             </Field>
-            {est ? <ParamFields schema={est.schema} values={params} onChange={setParams} /> : null}
+            {est ? <ParamFields params={est.params} values={params} onChange={setParams} /> : null}
           </>
         ) : (
           <>
@@ -308,11 +283,11 @@ function TrainForm({
 
 /** Inputs generated from a parameter schema: enums as selects, numbers with their range, booleans as checkboxes. */
 export function ParamFields({
-  schema,
+  params,
   values,
   onChange,
 }: {
-  schema: Record<string, ParamDef>;
+  params: readonly ParamDef[];
   values: Record<string, unknown>;
   onChange: (v: Record<string, unknown>) => void;
 }) {
@@ -324,7 +299,8 @@ export function ParamFields({
   };
   return (
     <div className="params">
-      {Object.entries(schema).map(([k, d]) => {
+      {params.map((d) => {
+        const k = d.name;
         const v = values[k] ?? d.default;
         const range =
           d.min !== undefined || d.max !== undefined
