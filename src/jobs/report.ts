@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { type Frame, type Matrix, createError, defineErrors, getColumn, takeRows } from '../core/index.js';
-import { type LoadedArtifact, checkInputFrame } from '../registry/index.js';
+import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
 import { type ModelCardInput, type WrittenReport, buildReportData, writeReport } from '../report/index.js';
 import { homePaths } from '../store/index.js';
 import type { TrainSpec } from './train-spec.js';
@@ -54,21 +54,6 @@ export interface ModelReport extends WrittenReport {
   readonly n: number;
   readonly events: number;
   readonly auroc: number;
-}
-
-/** The artifact's model-space matrix of a frame of input features (its exact fitted pipeline). */
-function modelMatrix(artifact: LoadedArtifact, frame: Frame): Matrix {
-  let cur = checkInputFrame(artifact, frame);
-  if (artifact.pipeline) cur = artifact.pipeline.transform(cur, { mode: 'predict' });
-  const names = artifact.manifest.modelFeatures;
-  const n = cur.nRows;
-  const data = new Float64Array(n * names.length);
-  names.forEach((name, j) => {
-    const c = cur.columns.find((x) => x.name === name);
-    if (c && c.kind !== 'categorical') data.set(c.values, j * n);
-    else data.fill(Number.NaN, j * n, (j + 1) * n);
-  });
-  return { data, nRows: n, nCols: names.length, columns: [...names] };
 }
 
 function cellText(frame: Frame, column: string, i: number): string | null {

@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type Column,
   type Frame,
+  type Matrix,
   clinicalRangeFor,
   columnNotFound,
   createError,
@@ -463,9 +464,16 @@ function numericAsCodes(c: Column): Int32Array {
   return Int32Array.from(vals, (v) => (Number.isNaN(v) ? -1 : index.get(String(v))!));
 }
 
-/** Applies the artifact's exact fitted pipeline (prediction mode) and then its model. */
-export function predictFrame(artifact: LoadedArtifact, frame: Frame): Prediction {
-  let cur = checkInputFrame(artifact, frame);
+/**
+ * The model-space matrix of a frame: the artifact's exact fitted pipeline (prediction mode), then the
+ * model's features in order. `validate: false` skips the input check when the caller has done it.
+ */
+export function modelMatrix(
+  artifact: LoadedArtifact,
+  frame: Frame,
+  opts: { validate?: boolean } = {},
+): Matrix {
+  let cur = opts.validate === false ? frame : checkInputFrame(artifact, frame);
   if (artifact.pipeline) cur = artifact.pipeline.transform(cur, { mode: 'predict' });
   const names = artifact.manifest.modelFeatures;
   const n = cur.nRows;
@@ -480,7 +488,13 @@ export function predictFrame(artifact: LoadedArtifact, frame: Frame): Prediction
       });
     data.set(c.values, j * n);
   });
-  const X = { data, nRows: n, nCols: names.length, columns: names };
+  return { data, nRows: n, nCols: names.length, columns: [...names] };
+}
+
+/** Applies the artifact's exact fitted pipeline (prediction mode) and then its model. */
+export function predictFrame(artifact: LoadedArtifact, frame: Frame): Prediction {
+  const X = modelMatrix(artifact, frame);
+  const n = X.nRows;
   const model = artifact.model;
   if (model.task === 'regression') return { predictions: model.predict(X), proba: null, classes: null };
   const proba = model.predictProba(X);

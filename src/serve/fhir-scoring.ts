@@ -21,7 +21,7 @@ import {
   validateRiskAssessment,
 } from '../fhir/index.js';
 import { resourcesOfDocument } from '../ingest/index.js';
-import type { LoadedArtifact } from '../registry/index.js';
+import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
 import type { NativeModel } from '../runtime/index.js';
 
 const specs = new WeakMap<NativeModel, FeatureSpec | null>();
@@ -57,21 +57,6 @@ export function resourcesOf(doc: unknown, where: string): { items: PatientResour
   return { items, errors };
 }
 
-/** The model matrix (after the artifact's pipeline) of a frame of input features. */
-function modelMatrix(artifact: LoadedArtifact, frame: Frame): Matrix {
-  let cur = frame;
-  if (artifact.pipeline) cur = artifact.pipeline.transform(cur, { mode: 'predict' });
-  const names = artifact.manifest.modelFeatures;
-  const n = cur.nRows;
-  const data = new Float64Array(n * names.length);
-  names.forEach((name, j) => {
-    const c = cur.columns.find((x) => x.name === name);
-    if (c && c.kind !== 'categorical') data.set(c.values, j * n);
-    else data.fill(Number.NaN, j * n, (j + 1) * n);
-  });
-  return { data, nRows: n, nCols: names.length, columns: [...names] };
-}
-
 /**
  * The background of linear SHAP: the training profile's means (numeric) and most frequent levels
  * (categorical) pushed through the pipeline. Exact for affine preprocessing (imputation, scaling);
@@ -91,7 +76,7 @@ function background(model: NativeModel): Float64Array | null {
       else row[f.name] = Number.isFinite(p.mean) ? p.mean : null;
     }
     const { frame } = model.toFrame([row], { unknownFields: 'ignore' });
-    b = columnMeans(modelMatrix(model.artifact, frame));
+    b = columnMeans(modelMatrix(model.artifact, frame, { validate: false }));
   } catch {
     b = null;
   }
@@ -164,7 +149,7 @@ export function scorePatient(
     });
   const { frame, raw } = model.toFrame([row], { unknownFields: 'ignore' });
   const scored = model.score(frame);
-  const X = modelMatrix(model.artifact, frame);
+  const X = modelMatrix(model.artifact, frame, { validate: false });
   const fitted = model.artifact.model;
   let factors: TopFactor[] = [];
   try {

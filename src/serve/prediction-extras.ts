@@ -17,7 +17,7 @@ import {
   type ShapValues,
   topFactorsFromShap,
 } from '../explain/index.js';
-import type { LoadedArtifact } from '../registry/index.js';
+import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
 import type { NativeModel } from '../runtime/index.js';
 
 /** Rows per request that get factors unless the caller asks otherwise (`?factorRows=`). */
@@ -46,20 +46,6 @@ interface ModelExtras {
 
 const cache = new WeakMap<NativeModel, ModelExtras>();
 
-/** The model matrix (after the artifact's fitted pipeline) of a frame of input features. */
-function modelMatrix(artifact: LoadedArtifact, frame: Frame): Matrix {
-  const cur = artifact.pipeline ? artifact.pipeline.transform(frame, { mode: 'predict' }) : frame;
-  const names = artifact.manifest.modelFeatures;
-  const n = cur.nRows;
-  const data = new Float64Array(n * names.length);
-  names.forEach((name, j) => {
-    const c = cur.columns.find((x) => x.name === name);
-    if (c && c.kind !== 'categorical') data.set(c.values, j * n);
-    else data.fill(Number.NaN, j * n, (j + 1) * n);
-  });
-  return { data, nRows: n, nCols: names.length, columns: [...names] };
-}
-
 function extrasOf(model: NativeModel): ModelExtras {
   let e = cache.get(model);
   if (e) return e;
@@ -87,7 +73,7 @@ function extrasOf(model: NativeModel): ModelExtras {
         else row[f.name] = Number.isFinite(p.mean) ? p.mean : null;
       }
       const { frame } = model.toFrame([row], { unknownFields: 'ignore' });
-      means = columnMeans(modelMatrix(model.artifact, frame));
+      means = columnMeans(modelMatrix(model.artifact, frame, { validate: false }));
     } catch {
       supported = false;
     }
@@ -138,7 +124,9 @@ export function predictionFactors(
   let X: Matrix;
   let shap: ShapValues;
   try {
-    X = modelMatrix(model.artifact, n === frame.nRows ? frame : takeRows(frame, range(n)));
+    X = modelMatrix(model.artifact, n === frame.nRows ? frame : takeRows(frame, range(n)), {
+      validate: false,
+    });
     shap = explainRows(fitted, X, extras.means ?? undefined);
   } catch {
     extras.supported = false; // a model kind SHAP cannot explain: scores stand without factors

@@ -5,7 +5,7 @@ import { closeShapPool, explainRows, isTreeModel, shapAt, treeShapAsync } from '
 import { loadArtifact } from '../../registry/index.js';
 import type { CliContext } from '../context.js';
 import { readDataFile } from './train.js';
-import { modelMatrix } from './trust-io.js';
+import { modelMatrix } from '../../registry/index.js';
 
 export function registerExplain(program: Command, getCtx: () => CliContext): void {
   program

@@ -7,7 +7,7 @@ import { loadArtifact } from '../../registry/index.js';
 import { type ModelCardInput, buildReportData, writeReport } from '../../report/index.js';
 import type { CliContext } from '../context.js';
 import { readDataFile } from './train.js';
-import { modelMatrix } from './trust-io.js';
+import { modelMatrix } from '../../registry/index.js';
 
 export function registerReport(program: Command, getCtx: () => CliContext): void {
   program

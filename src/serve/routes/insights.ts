@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createError, getColumn, type Frame, type Matrix } from '../../core/index.js';
 import { readFrame } from '../../dataset/index.js';
-import { checkInputFrame, type LoadedArtifact } from '../../registry/index.js';
+import { type LoadedArtifact, modelMatrix } from '../../registry/index.js';
 import { buildReportData, reportCharts } from '../../report/index.js';
 import { getVersion, parseDatasetRef } from '../../store/index.js';
 import { Json, responses } from '../schemas.js';
@@ -167,21 +167,6 @@ const Query = Type.Object({
   ),
   replicates: Type.Optional(Type.Integer({ minimum: 0, maximum: 2000, default: 200 })),
 });
-
-/** The artifact's model-space matrix of a frame (input checks, then its fitted preprocessing). */
-function modelMatrix(artifact: LoadedArtifact, frame: Frame): Matrix {
-  let cur = checkInputFrame(artifact, frame);
-  if (artifact.pipeline) cur = artifact.pipeline.transform(cur, { mode: 'predict' });
-  const names = artifact.manifest.modelFeatures;
-  const n = cur.nRows;
-  const data = new Float64Array(n * names.length);
-  names.forEach((name, j) => {
-    const c = cur.columns.find((x) => x.name === name);
-    if (c && c.kind !== 'categorical') data.set(c.values, j * n);
-    else data.fill(Number.NaN, j * n, (j + 1) * n);
-  });
-  return { data, nRows: n, nCols: names.length, columns: [...names] };
-}
 
 const asText = (frame: Frame, name: string): (string | null)[] => {
   const c = getColumn(frame, name);
