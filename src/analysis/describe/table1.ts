@@ -119,7 +119,16 @@ export function table1(frame: Frame, o: Table1Options = {}): Table1 {
   const strataCol = o.strata ? getColumn(frame, o.strata) : undefined;
   const strataLabels = strataCol ? labels(strataCol) : Array.from({ length: frame.nRows }, () => 'Overall');
   const strata = strataCol ? sortLevels(strataLabels) : [];
-  const vars = o.variables ?? frame.columns.map((c) => c.name).filter((n) => n !== o.strata);
+  // by default: every column but the strata, identifier/time/weight roles, and text columns with so
+  // many levels that a row per level says nothing (IDs, names, free text)
+  const vars =
+    o.variables ??
+    frame.columns
+      .filter((c) => c.name !== o.strata)
+      .filter((c) => !['id', 'group', 'time', 'weight'].includes(frame.roles[c.name] ?? ''))
+      .filter((c) => c.kind !== 'categorical' || c.dictionary.length <= 50)
+      .filter((c) => c.kind !== 'datetime')
+      .map((c) => c.name);
   const d = o.digits ?? 2;
   const rowsIn = (g: string | null) => {
     const out: number[] = [];

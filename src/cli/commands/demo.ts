@@ -89,7 +89,7 @@ export function registerDemo(program: Command, getCtx: () => CliContext): void {
         const ing = await ingestFile(db, path.join(dir, 'patients.csv'), {
           name: 'cohort',
           missingTokensDefault: ctx.config.missingTokens,
-          roles: { patient_id: 'id', diabetes_5y: 'target' },
+          roles: { patient_id: 'id', mrn: 'id', diabetes_5y: 'target' },
         });
         const v = ing.dataset;
         log(
