@@ -110,7 +110,7 @@ export function treeShapRows(
   const m = means ?? nodeMeanValues(t, out.valueCol);
   const ev = expectedValue(t, out, m);
   const store = new PathStore(maxTreeDepth(t) + 1);
-  const { feature, left, right, cover, value } = t;
+  const { feature, left, right, cover, value, threshold, defaultLeft, catLen } = t;
   const pf = store.feature;
   const pz = store.zero;
   const po = store.one;
@@ -193,8 +193,13 @@ export function treeShapRows(
     const x = data[sf * nRows + row];
     const l = left[nd];
     const r = right[nd];
-    const hot = goesLeft(t, nd, x) ? l : r;
-    const cold = hot === l ? r : l;
+    // numeric splits routed inline over hoisted arrays (same rule as `goesLeft`); categorical ones call it
+    const goLeft =
+      catLen[nd] === 0
+        ? x <= threshold[nd] || (Number.isNaN(x) && defaultLeft[nd] === 1)
+        : goesLeft(t, nd, x);
+    const hot = goLeft ? l : r;
+    const cold = goLeft ? r : l;
     const w = cover[nd];
     let inZero = 1;
     let inOne = 1;

@@ -86,6 +86,36 @@ metrics: [auroc, brier, sensitivity]
     expect(pred).toBe(Number(prob) >= 0.5 ? '1' : '0');
   });
 
+  it('--report writes the model report on the held-out rows and adds its path to the JSON', async () => {
+    const s = spec(
+      'hf-report.yaml',
+      `dataset: hf.csv
+target: DEATH_EVENT
+preprocess:
+  steps:
+    - impute: { strategy: median }
+split: { type: holdout, testSize: 0.3, stratify: true, seed: 0 }
+model: { type: logistic, params: { C: 1 } }
+metrics: [auroc]
+`,
+    );
+    const r = await run('train', s, '--json', '--report', '--no-progress');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j).slice(0, 4)).toEqual(['model', 'artifact', 'metrics', 'report']);
+    expect(j.report).toBe(path.join(j.artifact, 'report', 'report.html'));
+    const html = readFileSync(j.report, 'utf8');
+    expect(html).toMatch(/<html/i);
+    expect(html).toContain('held out at training');
+
+    const plain = await run('train', s, '--no-progress');
+    expect(plain.code).toBe(0);
+    expect(plain.out).not.toContain('Report:');
+    const text = await run('train', s, '--report', '--no-progress');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/Report: .*report\.html/);
+  }, 120_000);
+
   it('split: none trains on all rows; multiclass predictions get probability_<class> columns', async () => {
     const s = spec(
       'hd.yaml',

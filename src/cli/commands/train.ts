@@ -11,7 +11,14 @@ import type { Command } from 'commander';
 import { type Frame, createError } from '../../core/index.js';
 import { readFrame } from '../../dataset/index.js';
 import { ingestFile } from '../../ingest/index.js';
-import { type TrainResult, parseTrainSpec, trainFromSpec } from '../../jobs/index.js';
+import {
+  type TrainResult,
+  evaluationRowsOf,
+  loadTrainData,
+  parseTrainSpec,
+  trainFromSpec,
+  writeModelReport,
+} from '../../jobs/index.js';
 import type { FitProgress } from '../../learn/index.js';
 import { loadArtifact, predictFrame } from '../../registry/index.js';
 import { DuckStore, type DatasetVersion, homePaths } from '../../store/index.js';
@@ -103,6 +110,27 @@ export async function runTrain(
   }
 }
 
+/**
+ * `--report`: the model report on the rows the spec held out (all training rows, flagged as such, when
+ * it held none out), written to `<artifact>/report/report.html`; returns the HTML path.
+ */
+async function trainReport(ctx: CliContext, specPath: string, r: TrainResult): Promise<string> {
+  const spec = parseTrainSpec(readFileSync(specPath, 'utf8'), path.dirname(path.resolve(specPath)));
+  const data = await loadTrainData(spec, {
+    home: ctx.config.home,
+    withDatasets: (fn) => withStore(ctx, fn),
+    readDataFile: (file) => readDataFile(file, ctx.config.missingTokens),
+  });
+  const artifact = loadArtifact(r.artifact);
+  const rows = evaluationRowsOf(artifact, data.frame, data.dataset.name);
+  const written = await writeModelReport(artifact, {
+    frame: rows.frame,
+    out: path.join(r.artifact, 'report', 'report.html'),
+    evaluationData: rows.description,
+  });
+  return written.html;
+}
+
 function printTrain(ctx: CliContext, r: TrainResult): void {
   const where =
     r.evaluation === 'holdout'
@@ -164,14 +192,17 @@ export function registerTrainCommands(program: Command, getCtx: () => CliContext
     .argument('<spec>', 'YAML or JSON train spec (see docs/TRAINING.md)')
     .option('--json', 'print {"model","artifact","metrics"} as JSON')
     .option('--no-progress', 'no progress bar')
-    .action(async (specPath: string, o: { json?: boolean; progress?: boolean }) => {
+    .option('--report', 'also write the TRIPOD+AI model report on the held-out rows (binary models)')
+    .action(async (specPath: string, o: { json?: boolean; progress?: boolean; report?: boolean }) => {
       const ctx = getCtx();
       const r = await runTrain(ctx, specPath, { progress: o.progress !== false });
+      const report = o.report ? await trainReport(ctx, specPath, r) : null;
       if (o.json) {
         ctx.json({
           model: r.id,
           artifact: r.artifact,
           metrics: r.metrics,
+          ...(report ? { report } : {}),
           ...(r.metricsSd ? { metricsSd: r.metricsSd } : {}),
           evaluation: r.evaluation,
           task: r.task,
@@ -192,7 +223,10 @@ export function registerTrainCommands(program: Command, getCtx: () => CliContext
               }
             : {}),
         });
-      } else printTrain(ctx, r);
+      } else {
+        printTrain(ctx, r);
+        if (report) ctx.out(`Report: ${report}`);
+      }
     });
 
   program
