@@ -24,7 +24,7 @@ import {
 } from './base.js';
 import type { FittedModel, SerializedModel, Task } from './estimator.js';
 import { registerModelKind } from './registry.js';
-import { averageTrees, fitImpurityTrees } from './tree/impurity.js';
+import { averageTrees, fitImpurityTrees, resolveCriterion } from './tree/impurity.js';
 
 export interface CartParams {
   criterion: 'auto' | Criterion;
@@ -92,15 +92,7 @@ export class DecisionTree extends EstimatorBase<CartParams> {
     const p = this.resolve();
     const target = resolveTarget(OWNER, TASKS, X, y, options);
     const classify = target.task !== 'regression';
-    const criterion: Criterion = p.criterion === 'auto' ? (classify ? 'gini' : 'squared_error') : p.criterion;
-    if (classify === (criterion === 'squared_error')) {
-      throw createError('AEGLE_CORE_INVALID_PARAM', {
-        param: 'criterion',
-        owner: OWNER,
-        expected: classify ? 'gini|entropy for classification' : 'squared_error for regression',
-        got: `'${criterion}'`,
-      });
-    }
+    const criterion = resolveCriterion(OWNER, p.criterion, classify);
     const w =
       options.sampleWeight || p.classWeight
         ? rowWeights(y, target, options.sampleWeight, p.classWeight, OWNER)

@@ -30,7 +30,13 @@ import {
 } from './base.js';
 import type { FittedModel, SerializedModel, Task } from './estimator.js';
 import { registerModelKind } from './registry.js';
-import { averageTrees, checkMaxFeatures, fitImpurityTrees, resolveMaxFeatures } from './tree/impurity.js';
+import {
+  averageTrees,
+  checkMaxFeatures,
+  fitImpurityTrees,
+  resolveCriterion,
+  resolveMaxFeatures,
+} from './tree/impurity.js';
 
 export interface ForestParams {
   nEstimators: number;
@@ -131,15 +137,7 @@ export class RandomForest extends EstimatorBase<ForestParams> {
     const p = this.resolve();
     const target = resolveTarget(OWNER, TASKS, X, y, options);
     const classify = target.task !== 'regression';
-    const criterion: Criterion = p.criterion === 'auto' ? (classify ? 'gini' : 'squared_error') : p.criterion;
-    if (classify === (criterion === 'squared_error')) {
-      throw createError('AEGLE_CORE_INVALID_PARAM', {
-        param: 'criterion',
-        owner: OWNER,
-        expected: classify ? 'gini|entropy for classification' : 'squared_error for regression',
-        got: `'${criterion}'`,
-      });
-    }
+    const criterion = resolveCriterion(OWNER, p.criterion, classify);
     const w =
       options.sampleWeight || p.classWeight
         ? rowWeights(y, target, options.sampleWeight, p.classWeight, OWNER)

@@ -17,7 +17,7 @@ import {
   predictCompiled,
   treePool,
 } from '../../compute/index.js';
-import type { Matrix } from '../../core/index.js';
+import { type Matrix, createError } from '../../core/index.js';
 import { throwIfAborted } from '../base.js';
 
 export interface ImpurityFitSpec {
@@ -162,4 +162,21 @@ export function checkMaxFeatures(v: unknown): string | null {
   if (v === null || v === 'sqrt' || v === 'log2') return null;
   if (typeof v === 'number' && v > 0 && (v <= 1 || Number.isInteger(v))) return null;
   return "null (all), 'sqrt', 'log2', a fraction in (0, 1] or a positive integer";
+}
+
+/**
+ * The split criterion for a task: `auto` means gini for classification and squared error for
+ * regression; a criterion that does not fit the task is a coded parameter error.
+ */
+export function resolveCriterion(owner: string, criterion: Criterion | 'auto', classify: boolean): Criterion {
+  const c: Criterion = criterion === 'auto' ? (classify ? 'gini' : 'squared_error') : criterion;
+  if (classify === (c === 'squared_error')) {
+    throw createError('AEGLE_CORE_INVALID_PARAM', {
+      param: 'criterion',
+      owner,
+      expected: classify ? 'gini|entropy for classification' : 'squared_error for regression',
+      got: `'${c}'`,
+    });
+  }
+  return c;
 }
