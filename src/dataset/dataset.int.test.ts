@@ -88,6 +88,94 @@ describe('profile', () => {
   });
 });
 
+describe('profile of a large table (sampled path)', () => {
+  it('keeps counts, moments, histograms, out-of-range and duplicates exact and estimates the rest closely', async () => {
+    // 60,000 rows, profiled with a 12,000-row sample: x ~ U(0,100) with 5% missing, y = 0.6·z + 0.8·e
+    // (r(y, z) = 0.6), code = i mod 40,000 (40,000 distinct), sbp with 37 planted impossible values,
+    // and the last 250 rows copying earlier rows exactly (250 duplicates).
+    let s = 12345;
+    const u = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+    const n = 60_000;
+    const rows: string[] = [];
+    const x: number[] = [];
+    const y: number[] = [];
+    const z: number[] = [];
+    const sbp: number[] = [];
+    for (let i = 0; i < n - 250; i++) {
+      const xi = u() < 0.05 ? Number.NaN : Math.round(u() * 100_000) / 1000;
+      const zi = Math.round(normal() * 1e6) / 1e6;
+      const yi = Math.round((0.6 * zi + 0.8 * normal()) * 1e6) / 1e6;
+      const si = i % 1500 === 7 ? 400 + (i % 3) : 100 + Math.round(u() * 60);
+      x.push(xi);
+      y.push(yi);
+      z.push(zi);
+      sbp.push(si);
+      rows.push(`${i},${Number.isNaN(xi) ? '' : xi},${yi},${zi},${i % 40_000},${si}`);
+    }
+    for (let k = 0; k < 250; k++) {
+      const i = k * 97;
+      rows.push(rows[i]);
+      x.push(x[i]);
+      y.push(y[i]);
+      z.push(z[i]);
+      sbp.push(sbp[i]);
+    }
+    const { dataset } = await ingestFile(db, csv('large.csv', ['id,x,y,z,code,sbp', ...rows]), {
+      name: 'large',
+      missingTokensDefault: DEFAULT_MISSING_TOKENS,
+    });
+    const p = await profileDataset(db, dataset, { sampleRows: 12_000 });
+    expect(p.approximate).not.toBeNull();
+    expect(Math.abs(p.approximate!.sampleRows - 12_000)).toBeLessThan(400); // Bernoulli: SD ≈ 98
+    expect(p.duplicateRows).toBe(250);
+
+    // exact figures against a plain two-pass computation over the generated values
+    const present = x.filter((v) => !Number.isNaN(v));
+    const mean = present.reduce((a, b) => a + b, 0) / present.length;
+    const sd = Math.sqrt(present.reduce((a, b) => a + (b - mean) ** 2, 0) / (present.length - 1));
+    const px = p.columns.find((c) => c.name === 'x')!;
+    expect(px.count).toBe(present.length);
+    expect(px.mean).toBeCloseTo(mean, 9);
+    expect(px.sd).toBeCloseTo(sd, 9);
+    const lo = Math.min(...present);
+    const w = (Math.max(...present) - lo) / 20;
+    const counts = new Array(20).fill(0);
+    for (const v of present) counts[Math.min(Math.floor((v - lo) / w), 19)]++;
+    expect(px.histogram!.counts).toEqual(counts);
+    const psbp = p.columns.find((c) => c.name === 'sbp')!;
+    expect(psbp.clinical!.outOfRange).toBe(
+      sbp.filter((v) => v < psbp.clinical!.min || v > psbp.clinical!.max).length,
+    );
+    expect(psbp.clinical!.outOfRange).toBeGreaterThan(30);
+
+    // estimates: HyperLogLog distinct counts within 3%, sample quantiles and correlations close
+    const pcode = p.columns.find((c) => c.name === 'code')!;
+    expect(Math.abs(pcode.distinct - 40_000) / 40_000).toBeLessThan(0.03);
+    const sorted = [...present].sort((a, b) => a - b);
+    const q = (pr: number) => {
+      const h = (sorted.length - 1) * pr;
+      const l = Math.floor(h);
+      return sorted[l] + (h - l) * (sorted[Math.min(l + 1, sorted.length - 1)] - sorted[l]);
+    };
+    for (const [key, pr] of [
+      ['p5', 0.05],
+      ['p25', 0.25],
+      ['p50', 0.5],
+      ['p75', 0.75],
+      ['p95', 0.95],
+    ] as const)
+      expect(Math.abs(px.quantiles![key] - q(pr))).toBeLessThan(2); // U(0,100): sampling SD of a quantile ≈ 0.5
+    const iy = p.correlations.columns.indexOf('y');
+    const iz = p.correlations.columns.indexOf('z');
+    expect(Math.abs(p.correlations.matrix[iy][iz]! - 0.6)).toBeLessThan(0.03);
+    expect(p.warnings.map((w) => w.kind)).toContain('duplicate_rows');
+  });
+});
+
 describe('frames in and out of DuckDB', () => {
   it('round-trips numeric, categorical and datetime columns, missing values included', async () => {
     const frame = makeFrame(

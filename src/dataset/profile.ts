@@ -2,10 +2,13 @@
  * Dataset profiling in DuckDB: per-column statistics, histograms, top categories, duplicate rows, a
  * correlation matrix, and the warnings a clinical data scientist wants first (constant and ID-like
  * columns, a leakage suspect that nearly determines the target, high missingness, clinically
- * implausible values, mixed units). A handful of table scans, whatever the column count.
+ * implausible values, mixed units). Two table scans (one answered from DuckDB's statistics), a
+ * duplicate-row hash scan and a GROUP BY per text column, whatever the column count; quantiles and
+ * correlations on typed arrays.
  */
 import { type ClinicalRange, clinicalRangeFor } from '../core/index.js';
 import { type ColumnSchema, type DatasetVersion, type DuckStore, ident } from '../store/index.js';
+import { exactDistinct, pearsonMatrix, scanNumericColumns, type7Quantiles } from './profile-scan.js';
 
 export interface ColumnProfile {
   readonly name: string;
@@ -90,49 +93,77 @@ export async function profileDataset(
   const cols = v.columns;
   const n = v.rows;
 
-  // Large tables: distinct counts by HyperLogLog (≈2% error), quantiles and correlations from one
-  // seeded reservoir sample; counts, moments, extremes, histograms and duplicates stay exact.
+  // Large tables: distinct counts by HyperLogLog (≈1–2% error), quantiles, correlations and the
+  // leakage check from a seeded Bernoulli row sample; counts, moments, extremes, histograms,
+  // out-of-range counts and duplicates stay exact (duplicates by a 64-bit row hash).
   const sampleRows = opts.sampleRows ?? opts.correlationSampleRows ?? 200_000;
   const sampled = n > sampleRows;
-  if (sampled) {
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE _profile_sample AS SELECT * FROM ${t} USING SAMPLE reservoir(${sampleRows} ROWS) REPEATABLE (42)`,
-    );
-  }
-  const sampleFrom = sampled ? '_profile_sample' : t;
 
-  // 1. one scan: counts, distincts, moments
-  const aggs: string[] = [];
-  const qAggs: string[] = [];
+  // 1. counts and extremes: DuckDB answers these from the table's statistics, without a scan
+  const mAggs: string[] = [];
   cols.forEach((c, j) => {
     const id = ident(c.name);
-    aggs.push(
-      `count(${id}) AS n${j}`,
-      sampled ? `approx_count_distinct(${id}) AS d${j}` : `count(DISTINCT ${id}) AS d${j}`,
-    );
-    if (c.kind === 'numeric') {
-      const x = c.type === 'BOOLEAN' ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS DOUBLE)`;
-      aggs.push(
-        `min(${x}) AS lo${j}`,
-        `max(${x}) AS hi${j}`,
-        `avg(${x}) AS m${j}`,
-        `stddev_samp(${x}) AS s${j}`,
-      );
-      qAggs.push(`quantile_cont(${x}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${j}`);
-    } else if (c.kind === 'datetime') {
-      aggs.push(`CAST(min(${id}) AS VARCHAR) AS lo${j}`, `CAST(max(${id}) AS VARCHAR) AS hi${j}`);
-    } else {
-      aggs.push(`min(${id}) AS lo${j}`, `max(${id}) AS hi${j}`);
-    }
+    mAggs.push(`count(${id}) AS n${j}`);
+    if (c.kind === 'numeric')
+      mAggs.push(`min(CAST(${id} AS DOUBLE)) AS lo${j}`, `max(CAST(${id} AS DOUBLE)) AS hi${j}`);
+    else if (c.kind === 'datetime')
+      mAggs.push(`CAST(min(${id}) AS VARCHAR) AS lo${j}`, `CAST(max(${id}) AS VARCHAR) AS hi${j}`);
+    else mAggs.push(`min(${id}) AS lo${j}`, `max(${id}) AS hi${j}`);
   });
-  const [stats] = await db.all<Record<string, unknown>>(`SELECT ${aggs.join(', ')} FROM ${t}`);
-  if (qAggs.length)
-    Object.assign(
-      stats,
-      (await db.all<Record<string, unknown>>(`SELECT ${qAggs.join(', ')} FROM ${sampleFrom}`))[0],
-    );
+  const [stats] = await db.all<Record<string, unknown>>(`SELECT ${mAggs.join(', ')} FROM ${t}`);
 
-  // 2. one scan: histograms of numeric columns + out-of-range counts against clinical ranges
+  // 3–5 run on a second connection while this one streams the numeric columns (step 2):
+  // distinct counts of the other columns, top categories, duplicate rows
+  const side = (async () => {
+    const sib = await db.sibling();
+    try {
+      const out: {
+        distinct: Record<string, unknown>;
+        tops: Map<number, { value: string; count: number }[]>;
+        duplicates: number;
+      } = {
+        distinct: {},
+        tops: new Map(),
+        duplicates: 0,
+      };
+      const others = cols
+        .map((c, j) => (c.kind === 'numeric' && num(stats[`lo${j}`]) !== null ? -1 : j))
+        .filter((j) => j >= 0);
+      if (others.length) {
+        const dAggs = others.map((j) => {
+          const id = ident(cols[j].name);
+          return sampled ? `approx_count_distinct(${id}) AS d${j}` : `count(DISTINCT ${id}) AS d${j}`;
+        });
+        out.distinct = (await sib.all<Record<string, unknown>>(`SELECT ${dAggs.join(', ')} FROM ${t}`))[0];
+      }
+      for (let j = 0; j < cols.length; j++) {
+        if (cols[j].kind !== 'categorical') continue;
+        const id = ident(cols[j].name);
+        const rows = await sib.all<{ v: string; c: number }>(
+          `SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS c FROM ${t} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
+        );
+        out.tops.set(
+          j,
+          rows.map((r) => ({ value: r.v, count: Number(r.c) })),
+        );
+      }
+      const [{ d }] = await sib.all<{ d: number }>(
+        sampled
+          ? // one 64-bit hash over all columns per row: a false duplicate among 10⁷ rows has probability ≈ 3·10⁻⁶
+            `SELECT count(*) - count(DISTINCT h) AS d FROM (SELECT hash(${cols.map((c) => ident(c.name)).join(', ')}) AS h FROM ${t})`
+          : `SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`,
+      );
+      out.duplicates = Number(d);
+      return out;
+    } finally {
+      sib.closeConnection();
+    }
+  })();
+  // keep an early failure from surfacing as an unhandled rejection while step 2 runs
+  side.catch(() => undefined);
+
+  // 2. one streaming pass over the numeric columns: moments, histograms, out-of-range counts,
+  //    distinct counts and the row sample
   const numericIdx = cols
     .map((c, j) => (c.kind === 'numeric' && num(stats[`lo${j}`]) !== null ? j : -1))
     .filter((j) => j >= 0);
@@ -141,99 +172,53 @@ export async function profileDataset(
     const r = clinicalRangeFor(cols[j].name);
     if (r && cols[j].type !== 'BOOLEAN') ranges.set(j, r);
   }
-  const hAggs: string[] = [];
-  for (const j of numericIdx) {
-    const lo = num(stats[`lo${j}`])!;
-    const hi = num(stats[`hi${j}`])!;
-    const x = `CAST(${ident(cols[j].name)} AS DOUBLE)`;
-    const w = hi > lo ? (hi - lo) / bins : 1;
-    hAggs.push(`histogram(LEAST(CAST(floor((${x} - ${lo}) / ${w}) AS INTEGER), ${bins - 1})) AS h${j}`);
-    const r = ranges.get(j);
-    if (r) {
-      hAggs.push(`count(*) FILTER (WHERE ${x} < ${r.min} OR ${x} > ${r.max}) AS oor${j}`);
-      if (r.altUnit)
-        hAggs.push(
-          `count(*) FILTER (WHERE (${x} < ${r.min} OR ${x} > ${r.max}) AND ${x} BETWEEN ${r.altUnit.min} AND ${r.altUnit.max}) AS alt${j}`,
-        );
-    }
-  }
-  const [hist] = hAggs.length
-    ? await db.all<Record<string, unknown>>(`SELECT ${hAggs.join(', ')} FROM ${t}`)
-    : [{}];
-
-  // 3. top categories (one small GROUP BY per categorical column)
-  const tops = new Map<number, { value: string; count: number }[]>();
-  for (let j = 0; j < cols.length; j++) {
-    if (cols[j].kind !== 'categorical') continue;
-    const id = ident(cols[j].name);
-    const rows = await db.all<{ v: string; c: number }>(
-      `SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS c FROM ${t} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${topK}`,
-    );
-    tops.set(
-      j,
-      rows.map((r) => ({ value: r.v, count: Number(r.c) })),
-    );
-  }
-
-  // 4. duplicate rows
-  const [{ d }] = await db.all<{ d: number }>(
-    sampled
-      ? // a 64-bit hash per row: a false duplicate among 10⁷ rows has probability ≈ 3·10⁻⁶
-        `SELECT ${n} - count(DISTINCT hash(COLUMNS(*))) AS d FROM ${t}`
-      : `SELECT ${n} - count(*) AS d FROM (SELECT DISTINCT * FROM ${t})`,
+  const scans = await scanNumericColumns(
+    db,
+    v.table,
+    numericIdx.map((j) => {
+      const r = ranges.get(j);
+      return {
+        column: cols[j],
+        lo: num(stats[`lo${j}`]),
+        hi: num(stats[`hi${j}`]),
+        range: r ? { min: r.min, max: r.max, alt: r.altUnit } : undefined,
+      };
+    }),
+    { bins, sampleFraction: sampled ? sampleRows / n : 1, seed: 42, distinct: sampled },
   );
-  const duplicateRows = Number(d);
+  const scanOf = new Map(numericIdx.map((j, k) => [j, scans[k]]));
+  const hist: Record<string, number> = {};
+  for (const [j, sc] of scanOf) {
+    hist[`oor${j}`] = sc.outOfRange;
+    hist[`alt${j}`] = sc.altUnit;
+    stats[`d${j}`] = sampled ? sc.distinct : exactDistinct(sc.sample);
+  }
 
-  // 5. correlation matrix of numeric (non-constant) columns, one scan
+  // 6. quantiles (type 7, as pandas' and R's default) and the Pearson correlation matrix
+  //    (pairwise-complete) of numeric columns, over the sample (the whole table when small)
+  const sampleCount = scans.length ? scans[0].sample.length : 0;
   const corrIdx = numericIdx.filter((j) => Number(stats[`d${j}`]) > 1);
   const corrNames = corrIdx.map((j) => cols[j].name);
-  const matrix: (number | null)[][] = corrIdx.map(() => corrIdx.map(() => null));
-  if (corrIdx.length > 1) {
-    const pairs: string[] = [];
-    for (let a = 0; a < corrIdx.length; a++) {
-      for (let b = a + 1; b < corrIdx.length; b++) {
-        pairs.push(
-          `corr(CAST(${ident(corrNames[a])} AS DOUBLE), CAST(${ident(corrNames[b])} AS DOUBLE)) AS "r${a}_${b}"`,
-        );
-      }
-    }
-    const [r] = await db.all<Record<string, unknown>>(`SELECT ${pairs.join(', ')} FROM ${sampleFrom}`);
-    for (let a = 0; a < corrIdx.length; a++) {
-      matrix[a][a] = 1;
-      for (let b = a + 1; b < corrIdx.length; b++) {
-        const val = num(r[`r${a}_${b}`]);
-        const clean = val === null || Number.isNaN(val) ? null : val;
-        matrix[a][b] = clean;
-        matrix[b][a] = clean;
-      }
-    }
-  } else if (corrIdx.length === 1) matrix[0][0] = 1;
+  const matrix = pearsonMatrix(corrIdx.map((j) => scanOf.get(j)!.sample));
+  // the leakage check reads the same share of rows through SQL
+  const sampleFrom = sampled
+    ? `(SELECT * FROM ${t} WHERE hash(rowid + 42) % 1000000 < ${Math.ceil((sampleRows / n) * 1_000_000)})`
+    : t;
+  const quantiles = new Map<number, number[] | null>();
+  for (const [j, sc] of scanOf) quantiles.set(j, type7Quantiles(sc.sample, [0.05, 0.25, 0.5, 0.75, 0.95]));
+
+  const sideResults = await side;
+  Object.assign(stats, sideResults.distinct);
+  const tops = sideResults.tops;
+  const duplicateRows = sideResults.duplicates;
 
   const columns: ColumnProfile[] = cols.map((c, j) => {
     const count = Number(stats[`n${j}`]);
     const missing = n - count;
     const isNum = c.kind === 'numeric';
-    const q = isNum ? (stats[`q${j}`] as number[] | null) : null;
-    const h = hist[`h${j}`] as unknown;
-    let histogram: ColumnProfile['histogram'] = null;
-    if (isNum && h && typeof h === 'object' && numericIdx.includes(j)) {
-      const lo = num(stats[`lo${j}`])!;
-      const hi = num(stats[`hi${j}`])!;
-      const w = hi > lo ? (hi - lo) / bins : 1;
-      const nb = hi > lo ? bins : 1;
-      const counts = new Array(nb).fill(0);
-      const entries: [unknown, unknown][] = Array.isArray(h)
-        ? (h as { key: unknown; value: unknown }[]).map((e) => [e.key, e.value])
-        : h instanceof Map
-          ? [...h.entries()]
-          : Object.entries(h);
-      for (const [k, cnt] of entries) {
-        if (k === null || k === 'null') continue;
-        const idx = Math.min(Math.max(Number(k), 0), nb - 1);
-        counts[idx] += Number(cnt);
-      }
-      histogram = { edges: Array.from({ length: nb + 1 }, (_, i) => lo + i * w), counts };
-    }
+    const sc = scanOf.get(j);
+    const q = quantiles.get(j) ?? null;
+    const histogram = sc?.histogram ?? null;
     const r = ranges.get(j);
     return {
       name: c.name,
@@ -246,8 +231,8 @@ export async function profileDataset(
       distinct: Number(stats[`d${j}`]),
       min: isNum ? num(stats[`lo${j}`]) : ((stats[`lo${j}`] as string | null) ?? null),
       max: isNum ? num(stats[`hi${j}`]) : ((stats[`hi${j}`] as string | null) ?? null),
-      mean: isNum ? num(stats[`m${j}`]) : null,
-      sd: isNum ? num(stats[`s${j}`]) : null,
+      mean: sc ? sc.mean : null,
+      sd: sc ? sc.sd : null,
       quantiles: q ? { p5: q[0], p25: q[1], p50: q[2], p75: q[3], p95: q[4] } : null,
       top: tops.get(j) ?? [],
       histogram,
@@ -266,6 +251,7 @@ export async function profileDataset(
     hist,
     ranges,
     opts,
+    sampleFrom,
   );
   return {
     dataset: v.name,
@@ -273,9 +259,9 @@ export async function profileDataset(
     rows: n,
     duplicateRows,
     columns,
-    correlations: { columns: corrNames, matrix, sampleRows: sampled ? sampleRows : null },
+    correlations: { columns: corrNames, matrix, sampleRows: sampled ? sampleCount : null },
     approximate: sampled
-      ? { sampleRows, quantiles: 'sample', correlations: 'sample', distinct: 'hyperloglog' }
+      ? { sampleRows: sampleCount, quantiles: 'sample', correlations: 'sample', distinct: 'hyperloglog' }
       : null,
     warnings,
   };
@@ -290,6 +276,7 @@ async function buildWarnings(
   hist: Record<string, unknown>,
   ranges: Map<number, ClinicalRange>,
   opts: ProfileOptions,
+  sampleFrom: string,
 ): Promise<ProfileWarning[]> {
   const w: ProfileWarning[] = [];
   const n = v.rows;
@@ -383,7 +370,7 @@ async function buildWarnings(
       }
     }
   }
-  if (target) w.push(...(await leakageWarnings(db, v, columns, target)));
+  if (target) w.push(...(await leakageWarnings(db, v, columns, target, sampleFrom)));
   return w;
 }
 
@@ -397,11 +384,13 @@ async function leakageWarnings(
   v: DatasetVersion,
   columns: ColumnProfile[],
   target: string,
+  /** The table to measure on: the version itself, or (large tables) its seeded row sample. */
+  from: string,
 ): Promise<ProfileWarning[]> {
   const out: ProfileWarning[] = [];
   const tgt = columns.find((c) => c.name === target);
   if (!tgt || tgt.distinct < 2 || tgt.distinct > 20) return out;
-  const t = ident(v.table);
+  const t = from;
   const ti = ident(target);
   const [{ base }] = await db.all<{ base: number }>(
     `SELECT max(c) / sum(c) AS base FROM (SELECT count(*) AS c FROM ${t} WHERE ${ti} IS NOT NULL GROUP BY ${ti})`,

@@ -112,6 +112,20 @@ export class DuckStore {
     }
   }
 
+  /**
+   * A second connection to the same database, for read queries that should run beside this
+   * connection's (DuckDB executes them concurrently). It sees committed data only; close it with
+   * `closeConnection()`.
+   */
+  async sibling(): Promise<DuckStore> {
+    return new DuckStore(this.instance, await this.instance.connect(), this.path);
+  }
+
+  /** Closes this connection only (for siblings); `close()` closes the database too. */
+  closeConnection(): void {
+    this.connection.closeSync();
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
