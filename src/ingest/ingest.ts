@@ -6,6 +6,7 @@
  * catalog row are written in one DuckDB transaction: a failed ingest leaves nothing behind.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { type ColumnRole, COLUMN_ROLES, createError, sha256Stream, sha256Hex } from '../core/index.js';
@@ -18,6 +19,7 @@ import {
   getVersion,
   ident,
   insertVersion,
+  listVersions,
   literal,
   refreshViews,
   tableNameFor,
@@ -267,36 +269,48 @@ export async function ingestFile(
     missing,
     types: opts.types ?? {},
   };
-  const contentHash = await hashFile(file, shaping);
-  const existing = await findByHash(db, opts.name, contentHash);
-  if (existing) {
-    if (opts.roles && Object.keys(opts.roles).length) {
-      // roles are metadata: allow setting them on an unchanged re-ingest
-      return { dataset: await setRoles(db, existing, opts.roles), unchanged: true };
-    }
-    return { dataset: existing, unchanged: true };
+  // The same bytes may already be a version of this dataset only if one has exactly this size; then
+  // hash first and stop early. Otherwise parse while hashing (the hash runs on this thread, DuckDB's
+  // parser on its own) into a staging table that takes its final name once the hash is known.
+  const sameSize = (await listVersions(db, opts.name)).some((x) => x.meta.bytes === size);
+  let hashed: Promise<string>;
+  if (sameSize) {
+    const contentHash = await hashFile(file, shaping);
+    const existing = await findByHash(db, opts.name, contentHash);
+    if (existing) return unchangedResult(db, existing, opts);
+    hashed = Promise.resolve(contentHash);
+  } else {
+    hashed = hashFile(file, shaping);
+    hashed.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   }
 
-  const version = versionIdFor(contentHash);
-  const table = tableNameFor(opts.name, version);
   await precheck(file, format, shown);
+  const staging = `_ingest_${randomBytes(6).toString('hex')}`;
+  let version = '';
+  let found: DatasetVersion | null = null;
   const attempt = async (sampleAll: boolean): Promise<void> => {
     const plan = await planReader(file, format, opts, missing, sampleAll);
     await db.transaction(async () => {
       try {
-        await db.runRaw(`CREATE TABLE ${ident(table)} AS SELECT * FROM ${plan.sql}`);
+        await db.runRaw(`CREATE TABLE ${ident(staging)} AS SELECT * FROM ${plan.sql}`);
       } catch (e) {
         throw new ReadFailure(e, plan);
       }
-      const columns = await describeTable(db, table);
+      const columns = await describeTable(db, staging);
       checkColumns(
         columns.map((c) => c.name),
         opts,
         shown,
       );
-      const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(table)}`);
+      const [{ n }] = await db.allRaw<{ n: number }>(`SELECT count(*) AS n FROM ${ident(staging)}`);
       const rows = Number(n);
       if (rows === 0) throw createError('AEGLE_INGEST_EMPTY', { file: shown, what: 'has no data rows' });
+      const contentHash = await hashed;
+      found = await findByHash(db, opts.name, contentHash);
+      if (found) throw new AlreadyIngested(); // rolls the staging table back
+      version = versionIdFor(contentHash);
+      const table = tableNameFor(opts.name, version);
+      await db.runRaw(`ALTER TABLE ${ident(staging)} RENAME TO ${ident(table)}`);
       await insertVersion(db, {
         name: opts.name,
         version,
@@ -321,22 +335,41 @@ export async function ingestFile(
     });
   };
   try {
-    await attempt(false);
+    try {
+      await attempt(false);
+    } catch (e) {
+      if (!(e instanceof ReadFailure)) throw e;
+      const msg = e.cause instanceof Error ? e.cause.message : '';
+      // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
+      if ((format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
+        try {
+          await attempt(true);
+        } catch (e2) {
+          if (!(e2 instanceof ReadFailure)) throw e2;
+          throw await explainReadError(e2.cause, file, format, e2.plan);
+        }
+      } else throw await explainReadError(e.cause, file, format, e.plan);
+    }
   } catch (e) {
-    if (!(e instanceof ReadFailure)) throw e;
-    const msg = e.cause instanceof Error ? e.cause.message : '';
-    // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
-    if ((format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
-      try {
-        await attempt(true);
-      } catch (e2) {
-        if (!(e2 instanceof ReadFailure)) throw e2;
-        throw await explainReadError(e2.cause, file, format, e2.plan);
-      }
-    } else throw await explainReadError(e.cause, file, format, e.plan);
+    if (e instanceof AlreadyIngested && found) return unchangedResult(db, found, opts);
+    throw e;
   }
   return { dataset: await getVersion(db, opts.name, version), unchanged: false };
 }
+
+async function unchangedResult(
+  db: DuckStore,
+  existing: DatasetVersion,
+  opts: IngestOptions,
+): Promise<IngestResult> {
+  // roles are metadata: allow setting them on an unchanged re-ingest
+  if (opts.roles && Object.keys(opts.roles).length)
+    return { dataset: await setRoles(db, existing, opts.roles), unchanged: true };
+  return { dataset: existing, unchanged: true };
+}
+
+/** Raised inside the ingest transaction when the bytes turn out to be a known version: rolls back. */
+class AlreadyIngested extends Error {}
 
 function checkColumns(columns: string[], opts: IngestOptions, file: string): void {
   const known = new Set(columns);
