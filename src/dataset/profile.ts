@@ -71,12 +71,13 @@ export interface ProfileOptions {
   readonly missingThreshold?: number;
   /** |r| at or above which a pair is flagged (default 0.95). */
   readonly correlationThreshold?: number;
-  /**
-   * Above this many rows, correlations come from a seeded reservoir sample of this size (default
-   * 200,000: the sampling error of r is then about 0.002, far below what the warnings look at).
-   */
+  /** Former name of `sampleRows`. */
   readonly correlationSampleRows?: number;
-  /** Above this many rows (default 200,000), quantiles and correlations come from a seeded sample of this size and distinct counts are approximate. */
+  /**
+   * Above this many rows (default 200,000), quantiles, correlations and the leakage check come from a
+   * seeded Bernoulli row sample of about this size (the sampling error of r is then ≈ 0.002, far
+   * below what the warnings look at) and distinct counts from HyperLogLog; every other figure stays exact.
+   */
   readonly sampleRows?: number;
 }
 
