@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynamicBatcher } from './batcher.js';
 import { OnnxEndpoint } from './onnx/index.js';
 
@@ -49,6 +49,24 @@ describe('DynamicBatcher', () => {
     await Promise.all([1, 2, 3, 4].map((x) => b.submit(x)));
     expect(performance.now() - t1).toBeLessThan(15);
     expect(sizes).toEqual([1, 4]);
+  });
+
+  it('keeps a synchronous burst in one batch even when the burst outlasts maxQueueDelay', async () => {
+    const sizes: number[] = [];
+    const b = new DynamicBatcher<number, number>(
+      async (xs) => {
+        sizes.push(xs.length);
+        return xs;
+      },
+      { maxBatchSize: 64, maxQueueDelayMicros: 2000 },
+    );
+    const done: Array<Promise<number>> = [];
+    for (let i = 0; i < 10; i++) done.push(b.submit(i));
+    const t = performance.now();
+    while (performance.now() - t < 5); // the process is descheduled mid-burst, past the deadline
+    for (let i = 10; i < 64; i++) done.push(b.submit(i));
+    await Promise.all(done);
+    expect(sizes).toEqual([64]);
   });
 
   it('rejects with AEGLE_RUNTIME_QUEUE_FULL (503) when the queue is full', async () => {
@@ -108,6 +126,119 @@ describe('DynamicBatcher', () => {
     expect(peak).toBe(2);
     expect(res.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(1);
     expect(res[0]).toEqual({ status: 'fulfilled', value: 0 });
+  });
+});
+
+/**
+ * The latency bound on a deterministic fake workload: fake timers and a fake clock, a batch "computes"
+ * for a fixed number of fake milliseconds, clients submit again as soon as they get their answer.
+ */
+describe('DynamicBatcher latency bound (fake clock)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function closedLoop(opts: {
+    clients: number;
+    rounds: number;
+    maxBatchSize: number;
+    delayMs: number;
+    computeMs: (rows: number) => number;
+    /** When each client first submits (fake ms; default 0). */
+    startAt?: (client: number) => number;
+  }) {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'],
+    });
+    const sizes: number[] = [];
+    const b = new DynamicBatcher<number, number>(
+      async (xs) => {
+        sizes.push(xs.length);
+        await sleep(opts.computeMs(xs.length));
+        return xs;
+      },
+      { maxBatchSize: opts.maxBatchSize, maxQueueDelayMicros: opts.delayMs * 1000 },
+    );
+    const latencies: number[] = [];
+    const clients = Array.from({ length: opts.clients }, async (_, c) => {
+      const start = opts.startAt?.(c) ?? 0;
+      if (start > 0) await sleep(start);
+      for (let r = 0; r < opts.rounds; r++) {
+        const t = performance.now();
+        await b.submit(c);
+        latencies.push(performance.now() - t);
+      }
+    });
+    let finished = false;
+    const all = Promise.all(clients).then(() => {
+      finished = true;
+    });
+    while (!finished) await vi.advanceTimersByTimeAsync(1);
+    await all;
+    return { sizes, latencies, stats: b.stats() };
+  }
+
+  it('64 closed-loop clients, maxBatchSize 64: every request within maxQueueDelay + one batch', async () => {
+    const computeMs = (rows: number) => 3 + Math.ceil(rows / 16); // 7 ms for a full batch of 64
+    const { sizes, latencies } = await closedLoop({
+      clients: 64,
+      rounds: 20,
+      maxBatchSize: 64,
+      delayMs: 2,
+      computeMs,
+    });
+    expect(sizes).toEqual(Array(20).fill(64)); // the batch fills at once: no request waits for the delay
+    expect(latencies).toHaveLength(64 * 20);
+    const bound = 2 + computeMs(64);
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(bound);
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(computeMs(64) + 1); // full batches skip the delay
+  });
+
+  it('clients that start apart merge into one batch after the first round (no alternating split)', async () => {
+    // 10 clients start at 0 and leave after the 2 ms delay; 54 start at 3 ms, while those 10 compute,
+    // and are overdue when they finish. The 10 submit again in the same tick: the next batch is all 64,
+    // rather than 54 now and 10 behind them, round after round.
+    const computeMs = (rows: number) => 3 + Math.ceil(rows / 16);
+    const { sizes, latencies } = await closedLoop({
+      clients: 64,
+      rounds: 10,
+      maxBatchSize: 64,
+      delayMs: 2,
+      computeMs,
+      startAt: (c) => (c < 10 ? 0 : 3),
+    });
+    expect(sizes).toEqual([10, ...Array(9).fill(64), 54]); // the 54 have one round left at the end
+    // Their first round, the 54 also wait for the batch in flight when they arrive; after it, the bound.
+    expect(Math.max(...latencies.slice(0, 64))).toBeLessThanOrEqual(computeMs(10) + computeMs(64));
+    expect(Math.max(...latencies.slice(64))).toBeLessThanOrEqual(2 + computeMs(64));
+  });
+
+  it('fewer clients than maxBatchSize: the delay is waited, still within maxQueueDelay + one batch', async () => {
+    const computeMs = (rows: number) => 3 + Math.ceil(rows / 16);
+    const { sizes, latencies } = await closedLoop({
+      clients: 40,
+      rounds: 10,
+      maxBatchSize: 64,
+      delayMs: 2,
+      computeMs,
+    });
+    expect(sizes).toEqual(Array(10).fill(40));
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(2 + computeMs(40));
+  });
+
+  it('64 clients through maxBatchSize 32: requests also wait for the batch ahead (bound delay + 2 batches)', async () => {
+    const computeMs = () => 5;
+    const { sizes, latencies } = await closedLoop({
+      clients: 64,
+      rounds: 10,
+      maxBatchSize: 32,
+      delayMs: 2,
+      computeMs,
+    });
+    expect(new Set(sizes)).toEqual(new Set([32]));
+    const worst = Math.max(...latencies);
+    expect(worst).toBeGreaterThan(2 + 5); // the one-batch bound does not hold when undersized…
+    expect(worst).toBeLessThanOrEqual(2 + 2 * 5); // …one more batch's compute does
   });
 });
 

@@ -7,6 +7,22 @@
  * and refuses more with AEGLE_RUNTIME_QUEUE_FULL (503); each request may carry a timeout
  * (AEGLE_RUNTIME_TIMEOUT, 504).
  *
+ * The latency bound this gives: while at most `maxBatchSize` rows are in flight (e.g. closed-loop
+ * clients ≤ maxBatchSize with maxConcurrency 1), a request waits at most `maxQueueDelay` (less when its
+ * batch fills or reaches a preferred size) plus the compute of one batch. Three details keep it so:
+ * - a full batch leaves at once, but a *late* batch leaves only from the deadline timer or after a
+ *   batch completes, never in the middle of a synchronous burst of submits, so a burst that the OS
+ *   preempts half-way still forms one batch instead of two that then run back to back;
+ * - after a batch completes, the next dispatch waits until the promise jobs now queued have run
+ *   (`process.nextTick` from a promise job runs once the microtask queue is empty), so callers the
+ *   batch resolved and that submit again at once (closed-loop clients) join the next batch rather than
+ *   queue behind it, and no event-loop turn (with its I/O) is spent on the way;
+ * - Node timers count whole milliseconds, so the deadline timer is armed for the floor of the time
+ *   left and a request within `TIMER_SLACK_MS` of its deadline counts as due: a batch leaves up to 1 ms
+ *   early rather than up to 1 ms late.
+ * With more rows in flight than `maxBatchSize`, a request can also wait for the batches ahead of it;
+ * choose maxBatchSize ≥ the concurrency you expect when the bound matters.
+ *
  * Generic over the item type: `execute` receives the items of one batch and returns one result per
  * item, in order. `rowsOf` tells how many rows a request holds (default 1).
  */
@@ -53,6 +69,9 @@ export interface BatcherStats {
   readonly computeSecondsSum: number;
 }
 
+/** Node timers fire on whole milliseconds: a request this close to its deadline counts as due. */
+const TIMER_SLACK_MS = 1;
+
 interface Pending<I, O> {
   readonly item: I;
   readonly rows: number;
@@ -73,7 +92,9 @@ export class DynamicBatcher<I, O> {
   private readonly queue: Array<Pending<I, O>> = [];
   private queuedRows = 0;
   private executing = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** The deadline wake-up: a timer, or an immediate when less than a millisecond is left. */
+  private timer: { cancel(): void } | null = null;
+  private afterBatchPending = false;
   private closed = false;
   private readonly s = {
     requests: 0,
@@ -89,6 +110,11 @@ export class DynamicBatcher<I, O> {
   };
   /** Called after each batch with its size and compute seconds (for histograms). */
   onBatch?: (rows: number, computeSeconds: number) => void;
+  /**
+   * Called when a request's batch returns its result, with the seconds it queued and the seconds from
+   * submit to result (what the latency bound speaks of).
+   */
+  onRequest?: (queueSeconds: number, totalSeconds: number) => void;
 
   constructor(
     private readonly execute: (items: I[]) => Promise<O[]>,
@@ -169,7 +195,7 @@ export class DynamicBatcher<I, O> {
       this.queue.push(p);
       this.queuedRows += p.rows;
       if (this.queue.length > this.s.maxQueueDepthSeen) this.s.maxQueueDepthSeen = this.queue.length;
-      this.pump();
+      this.pump('submit');
     });
   }
 
@@ -185,7 +211,7 @@ export class DynamicBatcher<I, O> {
   /** Refuses new requests and fails queued ones; executing batches finish. */
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     for (const p of this.queue.splice(0)) {
       p.queued = false;
@@ -216,33 +242,40 @@ export class DynamicBatcher<I, O> {
     }
   }
 
-  /** How many rows to dispatch now, or 0 to wait. */
-  private readyRows(now: number): number {
-    const { maxBatchSize, maxQueueDelayMicros, preferredBatchSizes } = this.options;
+  /**
+   * How many rows to dispatch now, or 0 to wait. `deadlines` is false on the submit path: there only a
+   * full batch or a preferred size leaves, so one synchronous burst of submits coalesces.
+   */
+  private readyRows(now: number, deadlines: boolean): number {
+    const { maxBatchSize, preferredBatchSizes } = this.options;
     const rows = Math.min(this.queuedRows, maxBatchSize);
     if (rows >= maxBatchSize) return maxBatchSize;
-    const waitedMicros = (now - this.queue[0].enqueuedAt) * 1000;
-    if (waitedMicros >= maxQueueDelayMicros) return rows;
-    // The queue can fill the largest preferred size and nothing larger is reachable without waiting:
-    // Triton dispatches preferred sizes as soon as they form.
+    // Triton dispatches the largest preferred size the queue can fill as soon as it forms.
     const largestPref = preferredBatchSizes[preferredBatchSizes.length - 1];
     if (largestPref !== undefined && rows >= largestPref) return largestPref;
+    if (deadlines && now >= this.deadline() - TIMER_SLACK_MS) return rows;
     return 0;
   }
 
-  private pump(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
+  /** When the oldest queued request is due (performance.now() ms). */
+  private deadline(): number {
+    return this.queue[0].enqueuedAt + this.options.maxQueueDelayMicros / 1000;
+  }
+
+  private pump(reason: 'submit' | 'deadline' | 'batch-done'): void {
+    if (reason !== 'submit') {
+      this.timer?.cancel();
       this.timer = null;
     }
     while (this.executing < this.options.maxConcurrency && this.queue.length > 0) {
       const now = performance.now();
-      const want = this.readyRows(now);
+      const want = this.readyRows(now, reason !== 'submit');
       if (want === 0) {
-        const dueIn = this.options.maxQueueDelayMicros / 1000 - (now - this.queue[0].enqueuedAt);
-        this.timer = setTimeout(() => this.pump(), Math.max(0, dueIn));
+        if (!this.timer) this.timer = this.wakeAt(this.deadline() - now);
         return;
       }
+      this.timer?.cancel();
+      this.timer = null;
       const batch: Array<Pending<I, O>> = [];
       let rows = 0;
       while (this.queue.length > 0) {
@@ -259,6 +292,23 @@ export class DynamicBatcher<I, O> {
     }
   }
 
+  /**
+   * Calls pump('deadline') in `ms`: a timer for whole milliseconds, rounded down (see TIMER_SLACK_MS);
+   * under 1 ms an immediate, after the current burst of submits (Node runs a 0 ms timer after ≈1 ms).
+   */
+  private wakeAt(ms: number): { cancel(): void } {
+    const fire = () => {
+      this.timer = null;
+      this.pump('deadline');
+    };
+    if (ms < 1) {
+      const h = setImmediate(fire);
+      return { cancel: () => clearImmediate(h) };
+    }
+    const h = setTimeout(fire, Math.floor(ms));
+    return { cancel: () => clearTimeout(h) };
+  }
+
   private async run(batch: Array<Pending<I, O>>, rows: number, startedAt: number): Promise<void> {
     this.executing++;
     this.s.batches++;
@@ -269,7 +319,13 @@ export class DynamicBatcher<I, O> {
       const results = await this.execute(batch.map((p) => p.item));
       if (results.length !== batch.length)
         throw new Error(`batch execute returned ${results.length} results for ${batch.length} requests`);
-      for (let i = 0; i < batch.length; i++) this.settle(batch[i], results[i]);
+      const done = performance.now();
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
+        if (!p.settled && this.onRequest)
+          this.onRequest((startedAt - p.enqueuedAt) / 1000, (done - p.enqueuedAt) / 1000);
+        this.settle(p, results[i]);
+      }
     } catch (e) {
       for (const p of batch) this.settle(p, undefined, e);
     } finally {
@@ -277,7 +333,16 @@ export class DynamicBatcher<I, O> {
       this.s.computeSecondsSum += secs;
       this.onBatch?.(rows, secs);
       this.executing--;
-      this.pump();
+      // Once the promise jobs now queued have run: the callers this batch resolved may submit again
+      // first and join the next batch (a full one leaves at once from their submits) instead of
+      // queueing behind it.
+      if (!this.afterBatchPending) {
+        this.afterBatchPending = true;
+        process.nextTick(() => {
+          this.afterBatchPending = false;
+          if (!this.closed) this.pump('batch-done');
+        });
+      }
     }
   }
 }

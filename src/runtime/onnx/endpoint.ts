@@ -97,8 +97,21 @@ export class OnnxEndpoint {
   }
 
   /** Observe each batch (rows, compute seconds), e.g. for a Prometheus histogram. */
+  get onBatch(): ((rows: number, seconds: number) => void) | undefined {
+    return this.batcher.onBatch;
+  }
+
   set onBatch(fn: ((rows: number, seconds: number) => void) | undefined) {
     this.batcher.onBatch = fn;
+  }
+
+  /** Observe each answered request (seconds queued, seconds from submit to result). */
+  get onRequest(): ((queueSeconds: number, totalSeconds: number) => void) | undefined {
+    return this.batcher.onRequest;
+  }
+
+  set onRequest(fn: ((queueSeconds: number, totalSeconds: number) => void) | undefined) {
+    this.batcher.onRequest = fn;
   }
 
   async close(): Promise<void> {

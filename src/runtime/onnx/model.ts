@@ -39,8 +39,21 @@ export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
 export interface OnnxModelOptions {
   /** Name used in errors and logs (default: the file name). */
   readonly name?: string;
+  /**
+   * Threads onnxruntime uses inside one operator (default: onnxruntime's choice, one per core). On a
+   * machine whose cores are shared with the event loop and other processes, 1 avoids a thread pool
+   * whose barrier waits on a descheduled thread.
+   */
   readonly intraOpThreads?: number;
   readonly interOpThreads?: number;
+  /**
+   * Let onnxruntime's worker threads busy-wait for the next operator (default false; onnxruntime's own
+   * default is true). Spinning saves microseconds on dedicated cores, but here the session runs on the
+   * event loop's thread and shares its cores: spinning workers take CPU from the event loop and other
+   * processes, and a batch's compute grows a long tail (bench/onnx/batching.ts: on 2 shared cores,
+   * MNIST batch-of-64 compute p99 17–47 ms spinning vs 7–18 ms not).
+   */
+  readonly intraOpSpinning?: boolean;
   readonly graphOptimization?: GraphOptimization;
   /** 'cuda' tries the CUDA execution provider first (default 'cpu'). */
   readonly device?: 'cpu' | 'cuda';
@@ -85,7 +98,7 @@ function fromOrt(t: ort.Tensor): TensorData {
   let data = t.data as TensorArray;
   // onnxruntime-node ≥1.17 may hand float16 back as Float16Array where the runtime has it; keep raw bits.
   if (dtype === 'float16' && !(data instanceof Uint16Array))
-    data = new Uint16Array((data as unknown as Uint16Array).buffer);
+    data = new Uint16Array((data as Float32Array).buffer, (data as Float32Array).byteOffset, data.length);
   return { dtype, shape: t.dims.map(Number), data };
 }
 
@@ -189,6 +202,9 @@ export class OnnxModel {
       logSeverityLevel: 3,
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
+      ...(opts.intraOpSpinning === true
+        ? {}
+        : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
     };
     if (opts.device === 'cuda') {
       try {

@@ -215,7 +215,10 @@ export function concatBatch(parts: readonly TensorData[]): TensorData {
   return { dtype: first.dtype, shape: [rows, ...tail], data };
 }
 
-/** Splits a tensor along axis 0 into pieces of the given row counts. */
+/**
+ * Splits a tensor along axis 0 into pieces of the given row counts. Numeric pieces are views
+ * (`subarray`) of the batch's buffer, not copies: a batched answer costs no per-request copy.
+ */
 export function splitBatch(t: TensorData, rows: readonly number[]): TensorData[] {
   if (rows.length === 1) return [t];
   const tail = t.shape.slice(1);
@@ -225,7 +228,7 @@ export function splitBatch(t: TensorData, rows: readonly number[]): TensorData[]
   for (const r of rows) {
     const data = Array.isArray(t.data)
       ? t.data.slice(off, off + r * per)
-      : (t.data as Float32Array).slice(off, off + r * per);
+      : (t.data as Float32Array).subarray(off, off + r * per);
     out.push({ dtype: t.dtype, shape: [r, ...tail], data });
     off += r * per;
   }
