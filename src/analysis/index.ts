@@ -13,3 +13,4 @@ export * from './rules/index.js';
 export * from './timeseries/index.js';
 export * from './charts/index.js';
 export * from './run.js';
+export * from './pool.js';

@@ -1,11 +1,12 @@
 /**
  * Analyses over a stored dataset version: the very `runAnalysis` the CLI's `aegle analyze` calls
  * (src/analysis/run.ts), returning its JSON result, its text summary and its Vega-Lite chart spec, so
- * the dashboard draws the same charts the CLI renders. Read-only: nothing is stored.
+ * the dashboard draws the same charts the CLI renders. Read-only: nothing is stored. The computation
+ * runs in a worker thread (src/analysis/pool.ts), off the event loop.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { ANALYSIS_KINDS, type AnalysisOptions, runAnalysis } from '../../analysis/index.js';
+import { ANALYSIS_KINDS, type AnalysisOptions, runAnalysisInWorker } from '../../analysis/index.js';
 import { readFrame } from '../../dataset/index.js';
 import { getVersion, parseDatasetRef } from '../../store/index.js';
 import { Json, responses } from '../schemas.js';
@@ -124,8 +125,13 @@ export function analysisRoutes(service: Service) {
           const v = await getVersion(db, ref.name, ref.version);
           return { frame: await readFrame(db, v), version: v };
         });
-        // full stays off: the documented contract only (per-row labels/scores could identify people)
-        const out = runAnalysis(kind, frame, { ...body.options, format: 'markdown', full: false });
+        // full stays off: the documented contract only (per-row labels/scores could identify people).
+        // The analysis runs in a worker thread so a long one does not stall other requests.
+        const out = await runAnalysisInWorker(kind, frame, {
+          ...body.options,
+          format: 'markdown',
+          full: false,
+        });
         service.audit.append({
           actor: req.principal!.keyId,
           role: req.principal!.role,
@@ -138,9 +144,9 @@ export function analysisRoutes(service: Service) {
           dataset: version.name,
           version: version.version,
           rows: frame.nRows,
-          result: jsonSafe(out.result),
+          result: out.result,
           text: out.text,
-          chart: out.chart ? jsonSafe(out.chart) : null,
+          chart: out.chart,
         };
       },
     );

@@ -1,0 +1,61 @@
+/**
+ * Worker-thread entry for `runAnalysisInWorker`: runs one analysis on a frame sent from the main
+ * thread and returns JSON-ready output, or the coded error it raised (as plain fields, since class
+ * identity does not survive the thread boundary).
+ */
+import { isAegleError } from '../core/index.js';
+import { type AnalysisOptions, runAnalysis } from './run.js';
+import type { Frame } from '../core/index.js';
+
+export interface AnalysisTask {
+  readonly kind: string;
+  readonly frame: Frame;
+  readonly options: AnalysisOptions;
+}
+
+export type AnalysisReply =
+  | { readonly ok: true; readonly result: unknown; readonly text: string; readonly chart: unknown }
+  | {
+      readonly ok: false;
+      readonly error: {
+        code: string | null;
+        message: string;
+        status: number;
+        details: Record<string, unknown>;
+      };
+    };
+
+/** JSON-ready: typed arrays become arrays, non-finite numbers become null. */
+export function jsonSafe(v: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(v, (_k, x) =>
+      typeof x === 'number' && !Number.isFinite(x)
+        ? null
+        : ArrayBuffer.isView(x) && !(x instanceof DataView)
+          ? Array.from(x as unknown as ArrayLike<number>)
+          : x,
+    ),
+  );
+}
+
+export default function run(task: AnalysisTask): AnalysisReply {
+  try {
+    const out = runAnalysis(task.kind, task.frame, task.options);
+    return {
+      ok: true,
+      result: jsonSafe(out.result),
+      text: out.text,
+      chart: out.chart ? jsonSafe(out.chart) : null,
+    };
+  } catch (e) {
+    if (isAegleError(e))
+      return {
+        ok: false,
+        error: { code: e.code, message: e.message, status: e.status, details: { ...e.details } },
+      };
+    return {
+      ok: false,
+      error: { code: null, message: e instanceof Error ? e.message : String(e), status: 500, details: {} },
+    };
+  }
+}
