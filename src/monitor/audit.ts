@@ -5,13 +5,16 @@
  * reordering any entry breaks the chain from that point (`verifyAuditChain`). The database also
  * refuses UPDATE and DELETE on the table (a trigger), which the chain backs up.
  *
- * Entries are queued and written in batches (`BatchQueue`) so auditing a prediction costs a push, not
- * a database round trip; the chain is extended under the database's write lock so several processes
- * (CLI beside a server, API replicas on PostgreSQL) interleave without forking it.
+ * Entries are written in batches (`BatchQueue`): `commit` resolves once the entry is in the database,
+ * and entries arriving together share one transaction (group commit), so a prediction is acknowledged
+ * only after its audit entry is durable without paying a transaction of its own; `append` writes
+ * behind. The chain is extended under the database's write lock so several processes (CLI beside a
+ * server, API replicas on PostgreSQL) interleave without forking it. On the embedded SQLite database
+ * a batch is one synchronous transaction over cached prepared statements.
  */
 import { createHash } from 'node:crypto';
 import { defineErrors, type Logger } from '../core/index.js';
-import type { AuditTable, MetaStore } from '../store/index.js';
+import type { AuditTable, BetterSqlite3Database, MetaStore } from '../store/index.js';
 import { BatchQueue } from './batch-queue.js';
 
 export const AuditErrors = defineErrors({
@@ -116,6 +119,14 @@ export class AuditLog {
     this.queue.push({ ...e, ts: new Date().toISOString() });
   }
 
+  /**
+   * Queues an entry and resolves when it is written (group commit: entries arriving together share a
+   * transaction). Rejects when the write fails; the entry stays queued and is retried.
+   */
+  commit(e: AuditEvent): Promise<void> {
+    return this.queue.commit({ ...e, ts: new Date().toISOString() });
+  }
+
   /** Entries waiting to be written. */
   get depth(): number {
     return this.queue.depth;
@@ -135,7 +146,20 @@ export class AuditLog {
     return this.queue.close();
   }
 
-  private async write(items: Array<AuditEvent & { ts: string }>): Promise<void> {
+  private sqliteWrite: ((items: Array<AuditEvent & { ts: string }>) => void) | null = null;
+
+  private write(items: Array<AuditEvent & { ts: string }>): Promise<void> | void {
+    const db = this.meta.sqlite;
+    // a Kysely transaction holds the connection: go through Kysely, which waits for it
+    if (db && !db.inTransaction) {
+      this.sqliteWrite ??= sqliteAuditWriter(db);
+      this.sqliteWrite(items);
+      return;
+    }
+    return this.writeKysely(items);
+  }
+
+  private async writeKysely(items: Array<AuditEvent & { ts: string }>): Promise<void> {
     await this.meta.withWriteLock('aegle_audit_chain', async (trx) => {
       const last = await trx
         .selectFrom('audit_log')
@@ -183,6 +207,52 @@ export class AuditLog {
       }
     });
   }
+}
+
+/**
+ * The SQLite batch writer: one `BEGIN IMMEDIATE` transaction (the database's write lock, as
+ * `withWriteLock`) that reads the chain's head and appends the entries, over prepared statements.
+ */
+function sqliteAuditWriter(db: BetterSqlite3Database): (items: Array<AuditEvent & { ts: string }>) => void {
+  const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const insert = db.prepare(
+    'INSERT INTO audit_log (seq, ts, actor, role, action, resource, model_version, input_hash, output_summary, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const tx = db.transaction((items: Array<AuditEvent & { ts: string }>) => {
+    const last = head.get() as { seq: number; hash: string } | undefined;
+    let seq = last ? Number(last.seq) : 0;
+    let prev = last ? last.hash : GENESIS_HASH;
+    for (const it of items) {
+      seq++;
+      const e = {
+        seq,
+        ts: it.ts,
+        actor: it.actor,
+        role: it.role,
+        action: it.action,
+        resource: it.resource,
+        modelVersion: it.modelVersion ?? null,
+        inputHash: it.inputHash ?? null,
+        outputSummary: it.outputSummary ?? null,
+      };
+      const hash = auditEntryHash(prev, e);
+      insert.run(
+        seq,
+        e.ts,
+        e.actor,
+        e.role,
+        e.action,
+        e.resource,
+        e.modelVersion,
+        e.inputHash,
+        e.outputSummary,
+        prev,
+        hash,
+      );
+      prev = hash;
+    }
+  });
+  return (items) => tx.immediate(items);
 }
 
 export interface AuditQuery {

@@ -1,8 +1,10 @@
 /**
  * API keys. A key is `aegle_<id>_<secret>`: the 12-hex-digit id is public and is how the key is found;
  * the whole key is stored only as an argon2id hash (OWASP's parameters: 19 MiB, 2 passes). The key
- * string is shown once, at creation. Verified keys are cached in memory (for a short time) so that a prediction does not pay for argon2; revocation reaches other processes
- * within that time.
+ * string is shown once, at creation. Verdicts are cached in memory for a short time (30 s), so a
+ * request does not touch the database; when a verdict expires the key's row is read again (revocation
+ * and role changes reach every process within that time), but argon2 runs only the first time a
+ * process sees a key: a key whose stored hash it has already verified is trusted again without it.
  */
 import { randomBytes } from 'node:crypto';
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
@@ -135,6 +137,8 @@ interface CacheEntry {
 export class KeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<Principal | null>>();
+  /** Keys this process has verified with argon2, with the stored hash they matched. */
+  private readonly verified = new Map<string, string>();
 
   constructor(
     private readonly meta: MetaStore,
@@ -175,8 +179,16 @@ export class KeyVerifier {
       .selectAll()
       .where('id', '=', m[1])
       .executeTakeFirst();
-    if (!row || row.revoked_at) return null;
-    const ok = await argonVerify(row.hash, key).catch(() => false);
-    return ok ? { keyId: row.id, role: row.role, rateLimit: row.rate_limit } : null;
+    if (!row || row.revoked_at) {
+      this.verified.delete(key);
+      return null;
+    }
+    if (this.verified.get(key) !== row.hash) {
+      const ok = await argonVerify(row.hash, key).catch(() => false);
+      if (!ok) return null;
+      if (this.verified.size >= (this.opts.maxEntries ?? 10_000)) this.verified.clear();
+      this.verified.set(key, row.hash);
+    }
+    return { keyId: row.id, role: row.role, rateLimit: row.rate_limit };
   }
 }

@@ -17,8 +17,9 @@ import {
   type ShapValues,
   topFactorsFromShap,
 } from '../explain/index.js';
-import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
+import { modelMatrix } from '../registry/index.js';
 import type { NativeModel } from '../runtime/index.js';
+import { treeShapPlan, treeShapPlanned } from './tree-factors.js';
 
 /** Rows per request that get factors unless the caller asks otherwise (`?factorRows=`). */
 export const DEFAULT_FACTOR_ROWS = 100;
@@ -127,7 +128,9 @@ export function predictionFactors(
     X = modelMatrix(model.artifact, n === frame.nRows ? frame : takeRows(frame, range(n)), {
       validate: false,
     });
-    shap = explainRows(fitted, X, extras.means ?? undefined);
+    // tree models: the per-model plan (same values as `treeShap`, a fraction of the work per row)
+    const plan = treeShapPlan(fitted);
+    shap = plan ? treeShapPlanned(plan, X) : explainRows(fitted, X, extras.means ?? undefined);
   } catch {
     extras.supported = false; // a model kind SHAP cannot explain: scores stand without factors
     return out;

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../monitor/index.js';
+import { decodeLoggedColumns, verifyAuditChain } from '../monitor/index.js';
 import { makeTestArtifact, startTestServer, type TestServer, testRows } from './testing.js';
 
 let s: TestServer;
@@ -152,8 +152,12 @@ describe('service over HTTP', () => {
       .selectAll()
       .where('request_id', '=', 'req-1')
       .execute();
-    expect(logged).toHaveLength(3);
-    expect(JSON.parse(logged[0].features_json)).toEqual([rows[0].age, rows[0].bmi, rows[0].glucose]);
+    // a request of many rows is one columnar record
+    expect(logged).toHaveLength(1);
+    expect(logged[0].n_rows).toBe(3);
+    const decoded = decodeLoggedColumns(logged[0].payload!);
+    expect(decoded.columns.map((c) => c[0])).toEqual([rows[0].age, rows[0].bmi, rows[0].glucose]);
+    expect(decoded.labels).toHaveLength(3);
   });
 
   it('versions, metrics, report, artifact download, drift', async () => {

@@ -152,7 +152,7 @@ export function fhirRoutes(service: Service) {
         const model = await service.model(q.model, q.version ?? q.alias ?? null);
         const labelsV = String(model.ref.version);
         const audit = (summary: string) =>
-          service.audit.append({
+          service.audit.commit({
             actor: req.principal!.keyId,
             role: req.principal!.role,
             action: 'fhir.predict',
@@ -163,6 +163,7 @@ export function fhirRoutes(service: Service) {
           });
         let ra: ReturnType<typeof riskAssessmentOf>;
         let probability: number;
+        let logged: Promise<void> = Promise.resolve();
         try {
           const { items, errors } = resourcesOf(req.body, 'body');
           if (errors.length)
@@ -181,7 +182,7 @@ export function fhirRoutes(service: Service) {
                 .slice(0, 64) || undefined,
           });
           probability = s.probability;
-          service.predictionLog.record({
+          logged = service.predictionLog.commit({
             modelName: q.model,
             version: model.ref.version,
             requestId: String(req.id),
@@ -191,12 +192,16 @@ export function fhirRoutes(service: Service) {
           });
         } catch (e) {
           service.metrics.predictionRequests.inc({ model: q.model, version: labelsV, outcome: 'rejected' });
-          audit(`rejected ${(e as AegleError).code ?? 'error'}`);
+          await audit(`rejected ${(e as AegleError).code ?? 'error'}`);
           throw e;
         }
         service.metrics.predictions.inc({ model: q.model, version: labelsV });
         service.metrics.predictionRequests.inc({ model: q.model, version: labelsV, outcome: 'ok' });
-        audit(`RiskAssessment p=${probability.toFixed(4)} basis=${ra.basis?.length ?? 0}`);
+        // answer once the prediction log and the audit entry are written (group commit)
+        await Promise.all([
+          logged,
+          audit(`RiskAssessment p=${probability.toFixed(4)} basis=${ra.basis?.length ?? 0}`),
+        ]);
         return reply.type(FHIR_JSON).send(ra);
       },
     );

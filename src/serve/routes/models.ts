@@ -613,6 +613,8 @@ export function modelRoutes(service: Service) {
   };
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 async function predict(service: Service, req: FastifyRequest, reply: FastifyReply) {
   const { name } = req.params as { name: string };
   const q = req.query as { version?: number; alias?: string; factors?: number; factorRows?: number };
@@ -621,16 +623,13 @@ async function predict(service: Service, req: FastifyRequest, reply: FastifyRepl
   const version = model.ref.version;
   const labelsV = String(version);
   let scored: ReturnType<typeof model.score>;
-  let raw: ReturnType<typeof model.toFrame>['raw'];
   let frame: ReturnType<typeof model.toFrame>['frame'];
   try {
-    const t = model.toFrame(rows, { unknownFields: service.config.serve.unknownFields });
-    raw = t.raw;
-    frame = t.frame;
-    scored = model.score(t.frame);
+    frame = model.toFrame(rows, { unknownFields: service.config.serve.unknownFields }).frame;
+    scored = model.score(frame);
   } catch (e) {
     service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'rejected' });
-    service.audit.append({
+    await service.audit.commit({
       actor: req.principal!.keyId,
       role: req.principal!.role,
       action: 'predict',
@@ -651,33 +650,41 @@ async function predict(service: Service, req: FastifyRequest, reply: FastifyRepl
   });
   const predictions = new Array(n);
   for (let i = 0; i < n; i++) {
-    const f = factors[i] ?? [];
-    const w = warnings[i] ?? [];
+    // rows without factors or warnings share one empty list (serialised, never mutated)
+    const f = factors[i] ?? NONE;
+    const w = warnings[i] ?? NONE;
     predictions[i] = scored.values
       ? { probability: null, label: null, value: scored.values[i], factors: f, warnings: w }
       : { probability: scored.probability![i], label: scored.labels[i], factors: f, warnings: w };
   }
   service.metrics.predictions.inc({ model: name, version: labelsV }, n);
   service.metrics.predictionRequests.inc({ model: name, version: labelsV, outcome: 'ok' });
-  service.predictionLog.record({
-    modelName: name,
-    version,
-    requestId: String(req.id),
-    rows: raw,
-    probability: scored.probability,
-    labels: scored.labels,
-  });
-  service.audit.append({
-    actor: req.principal!.keyId,
-    role: req.principal!.role,
-    action: 'predict',
-    resource: `model:${name}${q.alias ? `@${q.alias}` : ''}`,
-    modelVersion: labelsV,
-    inputHash: inputHash(req),
-    outputSummary:
-      n === 1
-        ? `n=1 p=${scored.probability ? scored.probability[0].toFixed(4) : scored.values![0]}`
-        : `n=${n}`,
-  });
+  // answer only once the prediction log and the audit entry are written (group commit: requests
+  // arriving together share one transaction of each)
+  await Promise.all([
+    service.predictionLog.commit({
+      modelName: name,
+      version,
+      requestId: String(req.id),
+      // the frame's columns are the model's input features in schema order
+      columns: frame.columns.map((c) =>
+        c.kind === 'categorical' ? { codes: c.codes, dictionary: c.dictionary } : c.values,
+      ),
+      probability: scored.probability,
+      labels: scored.labels,
+    }),
+    service.audit.commit({
+      actor: req.principal!.keyId,
+      role: req.principal!.role,
+      action: 'predict',
+      resource: `model:${name}${q.alias ? `@${q.alias}` : ''}`,
+      modelVersion: labelsV,
+      inputHash: inputHash(req),
+      outputSummary:
+        n === 1
+          ? `n=1 p=${scored.probability ? scored.probability[0].toFixed(4) : scored.values![0]}`
+          : `n=${n}`,
+    }),
+  ]);
   return reply.send({ model: { name, version }, requestId: String(req.id), predictions });
 }

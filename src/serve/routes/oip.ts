@@ -330,23 +330,26 @@ export function oipRoutes(service: Service) {
       }
       service.metrics.predictions.inc({ model: name, version: v }, n);
       service.metrics.predictionRequests.inc({ model: name, version: v, outcome: 'ok' });
-      service.predictionLog.record({
-        modelName: name,
-        version: model.ref.version,
-        requestId: String(req.id),
-        rows: raw,
-        probability: scored.probability,
-        labels: scored.labels,
-      });
-      service.audit.append({
-        actor: req.principal!.keyId,
-        role: req.principal!.role,
-        action: 'predict',
-        resource: `model:${name}`,
-        modelVersion: v,
-        inputHash: inputHash(req),
-        outputSummary: `oip n=${n}`,
-      });
+      // answer once the prediction log and the audit entry are written (group commit)
+      await Promise.all([
+        service.predictionLog.commit({
+          modelName: name,
+          version: model.ref.version,
+          requestId: String(req.id),
+          rows: raw,
+          probability: scored.probability,
+          labels: scored.labels,
+        }),
+        service.audit.commit({
+          actor: req.principal!.keyId,
+          role: req.principal!.role,
+          action: 'predict',
+          resource: `model:${name}`,
+          modelVersion: v,
+          inputHash: inputHash(req),
+          outputSummary: `oip n=${n}`,
+        }),
+      ]);
       return {
         model_name: name,
         model_version: v,
@@ -427,7 +430,7 @@ async function inferOnnx(service: Service, req: FastifyRequest, m: OnnxServedMod
   const rows = body.inputs[0]?.shape[0] ?? 1;
   service.metrics.predictions.inc({ model: name, version: v }, rows);
   service.metrics.predictionRequests.inc({ model: name, version: v, outcome: 'ok' });
-  service.audit.append({
+  await service.audit.commit({
     actor: req.principal!.keyId,
     role: req.principal!.role,
     action: 'predict',

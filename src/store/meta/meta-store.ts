@@ -11,6 +11,9 @@ import { homePaths } from '../home.js';
 import { type MetaDialect, migrationProvider } from './migrations.js';
 import type { MetaDatabase } from './schema.js';
 
+/** better-sqlite3's database handle. */
+export type BetterSqlite3Database = import('better-sqlite3').Database;
+
 export const MetaErrors = defineErrors({
   AEGLE_META_OPEN: {
     message: 'Cannot open the metadata database ({where}): {reason}.',
@@ -45,6 +48,13 @@ export class MetaStore {
     readonly where: string,
     /** PostgreSQL schema (null on SQLite). */
     readonly schema: string | null = null,
+    /**
+     * The embedded database's own handle (null on PostgreSQL), for hot writers that batch many rows
+     * into one synchronous transaction with cached prepared statements (the audit chain, the
+     * prediction log). They must not write while `inTransaction` is true: a Kysely transaction holds
+     * the connection then, and their writes would join it.
+     */
+    readonly sqlite: BetterSqlite3Database | null = null,
   ) {}
 
   static async create(opts: MetaStoreOptions): Promise<MetaStore> {
@@ -92,6 +102,8 @@ export class MetaStore {
           new Kysely<MetaDatabase>({ dialect: new SqliteDialect({ database }) }),
           'sqlite',
           file,
+          null,
+          database,
         );
       } catch (e) {
         throw createError('AEGLE_META_OPEN', { where: file, reason: firstLine(e) }, { cause: e });

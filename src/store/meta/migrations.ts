@@ -157,11 +157,38 @@ function initial(dialect: MetaDialect): Migration {
   };
 }
 
+/**
+ * A request of many rows is logged as one record: `n_rows` rows, their features, probabilities and
+ * labels column by column in `payload` (see src/monitor `encodeLoggedColumns`), `features_json` empty.
+ * Single-row records stay as they were (`n_rows` 1, features in `features_json`).
+ */
+function columnarPredictionLog(dialect: MetaDialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('prediction_log')
+        .addColumn('n_rows', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .alterTable('prediction_log')
+        .addColumn('payload', dialect === 'postgres' ? 'bytea' : 'blob')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('prediction_log').dropColumn('payload').execute();
+      await db.schema.alterTable('prediction_log').dropColumn('n_rows').execute();
+    },
+  };
+}
+
 /** Every migration, by name (names sort in apply order). */
 export function migrationProvider(dialect: MetaDialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(dialect) };
+      return {
+        '0001_initial': initial(dialect),
+        '0002_columnar_prediction_log': columnarPredictionLog(dialect),
+      };
     },
   };
 }

@@ -104,10 +104,14 @@ export interface PredictionLogTable {
   model_name: string;
   version: number;
   request_id: string;
-  /** The row's feature values as a JSON array in the model's feature order (for drift). */
+  /** The row's feature values as a JSON array in the model's feature order (for drift); '' when columnar. */
   features_json: string;
   probability: number | null;
   label: string | null;
+  /** Rows in this record: 1, or a whole request's rows held column by column in `payload`. */
+  n_rows: Generated<number>;
+  /** The columnar rows of a many-row request (src/monitor `encodeLoggedColumns`); null for one row. */
+  payload: Uint8Array | null;
 }
 
 export interface MetaDatabase {
