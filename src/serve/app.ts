@@ -198,14 +198,6 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
   });
 
   // --- authentication, authorisation, per-key rate limits ---
-  const windows = new Map<string, { start: number; count: number }>();
-  const windowTimer = setInterval(() => {
-    const now = Date.now();
-    for (const [k, w] of windows) if (now - w.start > 120_000) windows.delete(k);
-  }, 60_000);
-  windowTimer.unref();
-  app.addHook('onClose', async () => clearInterval(windowTimer));
-
   const authenticate = async (req: FastifyRequest): Promise<void> => {
     const routeCfg = req.routeOptions.config ?? {};
     if (routeCfg.public) return;
@@ -224,15 +216,8 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
         permission: PERMISSION_TEXT[permission],
       });
     const limit = principal.rateLimit ?? cfg.rateLimitPerMinute;
-    const now = Date.now();
-    let w = windows.get(principal.keyId);
-    if (!w || now - w.start >= 60_000) {
-      w = { start: now, count: 0 };
-      windows.set(principal.keyId, w);
-    }
-    w.count++;
-    const reset = Math.ceil((w.start + 60_000 - now) / 1000);
-    if (w.count > limit) throw createError('AEGLE_AUTH_RATE_LIMITED', { limit, retryAfter: reset });
+    const rate = await service.rateLimiter.hit(principal.keyId, limit);
+    if (!rate.allowed) throw createError('AEGLE_AUTH_RATE_LIMITED', { limit, retryAfter: rate.retryAfter });
   };
   app.addHook('onRequest', async (req, reply) => {
     try {

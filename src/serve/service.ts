@@ -3,6 +3,7 @@
  * chain and prediction log writers, metrics, key verification, the model registry, loaded models,
  * jobs, and access to the dataset store. The HTTP layer (`app.ts`) and the CLI both build on it.
  */
+import { LocalRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, isAegleError, type Logger, silentLogger } from '../core/index.js';
@@ -53,6 +54,9 @@ export class Service {
   /** Queue depth and batch-size metrics of the ONNX models' dynamic batchers. */
   readonly onnxMetrics: OnnxServingMetrics;
 
+  /** Per-key request limits: in this process, or shared through Redis when `AEGLE_REDIS_URL` is set. */
+  rateLimiter: RateLimiter = new LocalRateLimiter();
+
   static async create(opts: ServiceOptions): Promise<Service> {
     const { config } = opts;
     const logger = opts.logger ?? silentLogger;
@@ -96,6 +100,10 @@ export class Service {
       onFinished: (job: JobRecord, seconds: number) =>
         metrics.jobDuration.observe({ type: job.type, status: job.status }, seconds),
     });
+    if (config.redisUrl) {
+      await service.rateLimiter.close();
+      service.rateLimiter = await RedisRateLimiter.connect(config.redisUrl, { logger });
+    }
     return service;
   }
 
@@ -187,6 +195,7 @@ export class Service {
     await Promise.allSettled(
       this.models.values().flatMap((m) => (m instanceof OnnxServedModel ? [m.close()] : [])),
     );
+    await this.rateLimiter.close();
     await this.meta.close();
   }
 }
