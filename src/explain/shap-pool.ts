@@ -1,7 +1,8 @@
 /**
  * TreeSHAP on worker threads (piscina): rows are cut into one block per thread; the column-major data
- * sits in a SharedArrayBuffer that every worker reads without a copy. Results are identical to the
- * single-threaded `treeShap` (each row is computed by the same code, in the same order of trees).
+ * sits in a SharedArrayBuffer that every worker reads without a copy, and so do the leaf weight
+ * tables (Fast TreeSHAP v2), built once on this thread. Results are identical to the single-threaded
+ * `treeShap` (each row is computed by the same code, with the same tables, in the same order of trees).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -9,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { FittedModel, Matrix } from './deps.js';
 import type { ShapJob } from './shap-worker.js';
-import { type ShapValues, treeModelView, treeShapView } from './tree-shap.js';
+import { type ShapValues, leafWeightsFor, treeModelView, treeShapView } from './tree-shap.js';
 import { expectedValue, nodeMeanValues } from './tree-shap-kernel.js';
+import type { LeafWeights } from './leaf-weights.js';
 
 let pool: Piscina | null = null;
 
@@ -26,6 +28,26 @@ function shapPool(threads: number): Piscina {
   }
   pool = new Piscina({ filename, execArgv, minThreads: 0, maxThreads: threads, idleTimeout: 2000 });
   return pool;
+}
+
+/** A copy of `a` in a SharedArrayBuffer (workers read it without a copy of their own). */
+function shareArray<A extends Int32Array | Uint8Array | Float64Array>(a: A): A {
+  const C = a.constructor as new (b: SharedArrayBuffer) => A;
+  const out = new C(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+const sharedWeights = new WeakMap<LeafWeights, LeafWeights>();
+
+/** The leaf weights with every array in shared memory, copied once per weights object. */
+function shareWeights(t: LeafWeights): LeafWeights {
+  let s = sharedWeights.get(t);
+  if (!s) {
+    s = Object.fromEntries(Object.entries(t).map(([k, a]) => [k, shareArray(a)])) as unknown as LeafWeights;
+    sharedWeights.set(t, s);
+  }
+  return s;
 }
 
 /** Shuts the TreeSHAP worker pool down (tests, CLI exit). */
@@ -54,6 +76,8 @@ export async function treeShapAsync(
   const values = new Float64Array(n * K * stride);
   const ev = new Float64Array(K);
   const workers = shapPool(threads);
+  const built = leafWeightsFor(view.trees, n);
+  const tables = built && shareWeights(built);
   const blocks = Math.min(n, threads * 4);
   await Promise.all(
     view.outputs.flatMap((output, k) => {
@@ -71,6 +95,7 @@ export async function treeShapAsync(
           nFeatures: p,
           i0,
           i1,
+          tables,
         };
         const phi = (await workers.run(job)) as Float64Array;
         for (let i = i0; i < i1; i++)

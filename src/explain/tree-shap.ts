@@ -18,6 +18,7 @@ import {
   type Matrix,
 } from './deps.js';
 import { type ShapOutput, expectedValue, nodeMeanValues, treeShapRows } from './tree-shap-kernel.js';
+import { type LeafWeights, buildLeafWeights, leafWeightsMinRows } from './leaf-weights.js';
 
 /** The additive tree structure behind a fitted model, one `ShapOutput` per explained output. */
 export interface TreeModelView {
@@ -107,6 +108,23 @@ export function treeShap(model: FittedModel, X: Matrix): ShapValues {
   return treeShapView(view, X, model.featureNames);
 }
 
+const weightsCache = new WeakMap<TreeArrays, LeafWeights>();
+
+/**
+ * The Fast TreeSHAP v2 weight tables of `trees` when explaining `nRows` rows makes them pay (or they
+ * are already built: they are kept per tree ensemble for as long as it lives), else null. Values
+ * through the tables and through the recursion agree to rounding (≈ 1e-15 relative), so a small call
+ * may differ in the last bits depending on whether a large one built the tables before it.
+ */
+export function leafWeightsFor(trees: TreeArrays, nRows: number): LeafWeights | null {
+  const hit = weightsCache.get(trees);
+  if (hit) return hit;
+  if (nRows < leafWeightsMinRows(trees)) return null;
+  const tables = buildLeafWeights(trees);
+  weightsCache.set(trees, tables);
+  return tables;
+}
+
 /** TreeSHAP over a `TreeModelView` (e.g. trees assembled by hand or imported). */
 export function treeShapView(view: TreeModelView, X: Matrix, featureNames: readonly string[]): ShapValues {
   const p = X.nCols;
@@ -115,13 +133,14 @@ export function treeShapView(view: TreeModelView, X: Matrix, featureNames: reado
   const stride = p + 1;
   const values = new Float64Array(n * K * stride);
   const ev = new Float64Array(K);
+  const tables = leafWeightsFor(view.trees, n);
   view.outputs.forEach((out, k) => {
     const means = nodeMeanValues(view.trees, out.valueCol);
     ev[k] = expectedValue(view.trees, out, means);
-    if (K === 1) treeShapRows(view.trees, out, X.data, n, p, 0, n, values, 0, means);
+    if (K === 1) treeShapRows(view.trees, out, X.data, n, p, 0, n, values, 0, means, tables);
     else {
       const tmp = new Float64Array(n * stride);
-      treeShapRows(view.trees, out, X.data, n, p, 0, n, tmp, 0, means);
+      treeShapRows(view.trees, out, X.data, n, p, 0, n, tmp, 0, means, tables);
       for (let i = 0; i < n; i++)
         values.set(tmp.subarray(i * stride, (i + 1) * stride), (i * K + k) * stride);
     }
