@@ -14,12 +14,13 @@ import {
   columnMeans,
   explainRows,
   isTreeModel,
+  leafWeightsFor,
   type ShapValues,
   topFactorsFromShap,
+  treeModelView,
 } from '../explain/index.js';
 import { modelMatrix } from '../registry/index.js';
 import type { NativeModel } from '../runtime/index.js';
-import { treeShapPlan, treeShapPlanned } from './tree-factors.js';
 
 /** Rows per request that get factors unless the caller asks otherwise (`?factorRows=`). */
 export const DEFAULT_FACTOR_ROWS = 100;
@@ -79,9 +80,23 @@ function extrasOf(model: NativeModel): ModelExtras {
       supported = false;
     }
   }
+  if (isTreeModel(model.artifact.model)) {
+    // tree models: build the Fast TreeSHAP v2 weight tables once, so each request's rows cost one
+    // pass per tree plus a table lookup per leaf (src/explain/leaf-weights.ts)
+    try {
+      leafWeightsFor(treeModelView(model.artifact.model).trees, Number.MAX_SAFE_INTEGER);
+    } catch {
+      supported = false;
+    }
+  }
   e = { means, supported, trainingRanges, units };
   cache.set(model, e);
   return e;
+}
+
+/** Prepares what factors and warnings need for `model` (at load, so the first request does not pay). */
+export function warmPredictionExtras(model: NativeModel): void {
+  extrasOf(model);
 }
 
 function shown(v: number): string {
@@ -128,9 +143,8 @@ export function predictionFactors(
     X = modelMatrix(model.artifact, n === frame.nRows ? frame : takeRows(frame, range(n)), {
       validate: false,
     });
-    // tree models: the per-model plan (same values as `treeShap`, a fraction of the work per row)
-    const plan = treeShapPlan(fitted);
-    shap = plan ? treeShapPlanned(plan, X) : explainRows(fitted, X, extras.means ?? undefined);
+    // tree models: TreeSHAP through the model's cached weight tables; others: linear SHAP
+    shap = explainRows(fitted, X, extras.means ?? undefined);
   } catch {
     extras.supported = false; // a model kind SHAP cannot explain: scores stand without factors
     return out;

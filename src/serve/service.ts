@@ -3,6 +3,7 @@
  * chain and prediction log writers, metrics, key verification, the model registry, loaded models,
  * jobs, and access to the dataset store. The HTTP layer (`app.ts`) and the CLI both build on it.
  */
+import { warmPredictionExtras } from './prediction-extras.js';
 import { LocalRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
@@ -139,7 +140,10 @@ export class Service {
             logger: this.logger,
             onBatch: (r, rows, seconds) => this.onnxMetrics.observeBatch(r, rows, seconds),
           },
-        ),
+        ).then((m) => {
+          if (m instanceof NativeModel) warmPredictionExtras(m);
+          return m;
+        }),
       )
     );
   }
