@@ -12,7 +12,9 @@
  * Each case warms up (new batch shapes cost onnxruntime an allocation the first time), then measures
  * for `seconds` and at least `minBatches` batches (SqueezeNet's full batch takes seconds).
  *
- * Run: npx tsx bench/onnx/batching.ts [seconds-per-case] [intra-op threads] [spin|nospin]
+ * Sessions run on the model's worker thread (`worker`, the default) or on the event loop's (`main`).
+ *
+ * Run: npx tsx bench/onnx/batching.ts [seconds-per-case] [intra-op threads] [spin|nospin] [worker|main]
  */
 import { loadavg } from 'node:os';
 import { OnnxEndpoint, type TensorData, toFloat16Array } from '../../src/runtime/onnx/index.js';
@@ -21,6 +23,7 @@ const DATA = new URL('../../../shared/data/onnx/', import.meta.url).pathname;
 const SECONDS = Number(process.argv[2] ?? 5);
 const THREADS = process.argv[3] ? Number(process.argv[3]) : undefined;
 const SPINNING = process.argv[4] === 'spin';
+const THREAD = process.argv[5] === 'main' ? 'main' : 'worker';
 const CLIENTS = 64;
 
 interface Case {
@@ -43,6 +46,7 @@ async function bench(c: Case, batching: boolean) {
   const ep = await OnnxEndpoint.create(`${DATA}${c.file}`, {
     ...(THREADS ? { intraOpThreads: THREADS } : {}),
     intraOpSpinning: SPINNING,
+    thread: THREAD,
     batching: batching ? { maxBatchSize, maxQueueDelayMicros: c.delayMicros, maxQueueSize: 4096 } : false,
   });
   const f = c.feed();
@@ -119,7 +123,7 @@ const CASES: Case[] = [
 ];
 
 console.log(
-  `${CLIENTS} closed-loop clients, ${SECONDS} s per case, intra-op threads ${THREADS ?? 'default'}, spinning ${SPINNING ? 'on' : 'off'}`,
+  `${CLIENTS} closed-loop clients, ${SECONDS} s per case, intra-op threads ${THREADS ?? 'default'}, spinning ${SPINNING ? 'on' : 'off'}, sessions on the ${THREAD === 'main' ? 'event loop thread' : 'model worker thread'}`,
 );
 console.log(
   '| model | batching | req/s | p50 ms | p99 ms | bound ms (delay + median full-batch compute) | p99 ≤ bound | queue-wait p99 ms | full-batch compute p99 ms | mean batch | batches | load |',

@@ -9,10 +9,17 @@
  * before the case. End to end, 64 closed-loop clients keep the server saturated, so by Little's law
  * the end-to-end latency is 64 / throughput whatever the batcher does; only the in-batcher part can
  * be held to the bound.
- * Run: npx tsx bench/onnx/http.ts [seconds-per-case]
+ *
+ * The clients run on the server's event loop (`loop`, the default) or on a worker thread of their own
+ * (`thread`, as clients elsewhere would). Either way the case also reports the server event loop's
+ * delay (p99 and max, `monitorEventLoopDelay`): a timer or a worker's answer waits that long for the
+ * loop, so it shows how much of the in-batcher time is the loop's HTTP work rather than the batcher.
+ * Run: npx tsx bench/onnx/http.ts [seconds-per-case] [loop|thread]
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { OnnxServedModel } from '../../src/runtime/index.js';
 import { startTestServer } from '../../src/serve/testing.js';
 
@@ -20,6 +27,43 @@ const DATA = new URL('../../../shared/data/onnx/', import.meta.url).pathname;
 const SECONDS = Number(process.argv[2] ?? 5);
 const CLIENTS = 64;
 const DELAY_MICROS = 2000;
+const CLIENTS_ON_THREAD = process.argv[3] === 'thread';
+
+/** The closed-loop clients as a worker script (plain JS: it only fetches). */
+const CLIENT_SCRIPT = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+(async () => {
+  const lat = [];
+  let errors = 0;
+  const end = performance.now() + w.seconds * 1000;
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer ' + w.key };
+  await Promise.all(Array.from({ length: w.clients }, async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      const res = await fetch(w.url, { method: 'POST', body: w.body, headers });
+      await res.arrayBuffer();
+      if (res.status !== 200) errors++;
+      lat.push(performance.now() - t);
+    }
+  }));
+  parentPort.postMessage({ lat, errors });
+})();
+`;
+
+/** Runs the clients on a worker thread; resolves with their latencies (ms) and error count. */
+function clientsOnThread(url: string, key: string, body: string): Promise<{ lat: number[]; errors: number }> {
+  const w = new Worker(CLIENT_SCRIPT, {
+    eval: true,
+    workerData: { url, key, body, seconds: SECONDS, clients: CLIENTS },
+  });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}
 
 const quantile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -50,11 +94,13 @@ async function main() {
   const feed = {
     Input3: { dtype: 'float32' as const, shape: [1, 1, 28, 28], data: Float32Array.from(pixels) },
   };
-  console.log(`${CLIENTS} closed-loop HTTP clients, ${SECONDS} s per case, client and server in one process`);
   console.log(
-    '| model | batching | req/s | p50 ms | p99 ms | in-batcher p99 ms | bound ms (delay + median compute of 64) | in-batcher p99 ≤ bound | queue-wait p99 ms | mean batch | load |',
+    `${CLIENTS} closed-loop HTTP clients, ${SECONDS} s per case, client and server in one process, clients ${CLIENTS_ON_THREAD ? 'on a thread of their own' : "on the server's event loop"}`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| model | batching | req/s | p50 ms | p99 ms | in-batcher p99 ms | bound ms (delay + median compute of 64) | in-batcher p99 ≤ bound | queue-wait p99 ms | mean batch | loop delay p99 / max ms | load |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   let offRps = 0;
   for (const [name, label] of [
     ['mnist-off', 'off'],
@@ -90,22 +136,29 @@ async function main() {
     };
     const s0 = served.stats();
     const load0 = loadavg()[0];
-    const lat: number[] = [];
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    let lat: number[] = [];
     let errors = 0;
     const t0 = performance.now();
     const end = t0 + SECONDS * 1000;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (performance.now() < end) {
-          const t = performance.now();
-          const res = await send();
-          await res.arrayBuffer();
-          if (res.status !== 200) errors++;
-          lat.push(performance.now() - t);
-        }
-      }),
-    );
+    if (CLIENTS_ON_THREAD)
+      ({ lat, errors } = await clientsOnThread(`${srv.url}/v2/models/${name}/infer`, srv.keys.admin, body));
+    else
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (performance.now() < end) {
+            const t = performance.now();
+            const res = await send();
+            await res.arrayBuffer();
+            if (res.status !== 200) errors++;
+            lat.push(performance.now() - t);
+          }
+        }),
+      );
     const wall = (performance.now() - t0) / 1000;
+    loopDelay.disable();
+    const loopMs = `${(loopDelay.percentile(99) / 1e6).toFixed(1)} / ${(loopDelay.max / 1e6).toFixed(1)}`;
     ep.onRequest = undefined;
     ep.onBatch = metricsHook;
     const s1 = served.stats();
@@ -119,7 +172,7 @@ async function main() {
     const inP99 = quantile(inB, 0.99);
     const on = label !== 'off';
     console.log(
-      `| MNIST | ${label} | ${rps.toFixed(0)}${on ? ` (${(rps / offRps).toFixed(2)}×)` : ''} | ${quantile(e2e, 0.5).toFixed(1)} | ${quantile(e2e, 0.99).toFixed(1)} | ${inP99.toFixed(1)} | ${on ? `${bound.toFixed(1)} (${DELAY_MICROS / 1000} + ${computeMs.toFixed(1)})` : '—'} | ${on ? (inP99 <= bound ? 'yes' : 'NO') : '—'} | ${quantile(sorted(queued), 0.99).toFixed(1)} | ${meanBatch.toFixed(1)} | ${load.toFixed(1)} |${errors ? ` ${errors} errors` : ''}`,
+      `| MNIST | ${label} | ${rps.toFixed(0)}${on ? ` (${(rps / offRps).toFixed(2)}×)` : ''} | ${quantile(e2e, 0.5).toFixed(1)} | ${quantile(e2e, 0.99).toFixed(1)} | ${inP99.toFixed(1)} | ${on ? `${bound.toFixed(1)} (${DELAY_MICROS / 1000} + ${computeMs.toFixed(1)})` : '—'} | ${on ? (inP99 <= bound ? 'yes' : 'NO') : '—'} | ${quantile(sorted(queued), 0.99).toFixed(1)} | ${meanBatch.toFixed(1)} | ${loopMs} | ${load.toFixed(1)} |${errors ? ` ${errors} errors` : ''}`,
     );
   }
   await srv.dispose();

@@ -52,6 +52,8 @@ export interface OnnxLoadOptions {
   /** Observe each executed batch (rows, compute seconds), e.g. for a Prometheus histogram. */
   readonly onBatch?: (ref: ModelRef, rows: number, seconds: number) => void;
   readonly device?: 'cpu' | 'cuda';
+  /** Where the session runs (default 'worker': a thread of the model's own; see OnnxModelOptions.thread). */
+  readonly thread?: 'worker' | 'main';
 }
 
 export class OnnxServedModel {
@@ -74,6 +76,7 @@ export class OnnxServedModel {
       batching: descriptor.batching,
       logger: opts.logger,
       device: opts.device,
+      thread: opts.thread,
     });
     if (opts.onBatch) {
       const cb = opts.onBatch;

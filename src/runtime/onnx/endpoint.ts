@@ -138,7 +138,11 @@ export class OnnxEndpoint {
       const feeds: Record<string, TensorData> = {};
       for (const s of this.model.inputs) feeds[s.name] = concatBatch(idx.map((i) => items[i][s.name]));
       const rows = idx.map((i) => items[i][this.model.inputs[0].name].shape[0]);
-      const out = await this.model.run(feeds, outputs);
+      // a group of several was concatenated into fresh buffers, which can move to the worker uncopied
+      const out =
+        idx.length > 1
+          ? await this.model.runTransferringFeeds(feeds, outputs)
+          : await this.model.run(feeds, outputs);
       const parts: Record<string, TensorData[]> = {};
       for (const o of outputs) parts[o] = splitBatch(out[o], rows);
       idx.forEach((itemIdx, j) => {

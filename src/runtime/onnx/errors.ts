@@ -22,6 +22,12 @@ export const OnnxRuntimeErrors = defineErrors({
     status: 500,
     fix: 'Check the inputs against the input schema; if they match, the model itself is faulty.',
   },
+  AEGLE_RUNTIME_ONNX_WORKER: {
+    message:
+      "The inference worker of model '{model}' stopped ({reason}); the requests it was running failed, and it restarts on the next request.",
+    status: 503,
+    fix: "Retry the request. If the worker keeps stopping, look in the server log for the worker's error (memory, a faulty model or execution provider).",
+  },
   AEGLE_RUNTIME_ONNX_DESCRIPTOR: {
     message: "Model descriptor '{file}' is invalid: {reason}.",
     status: 400,

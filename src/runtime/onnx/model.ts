@@ -3,14 +3,18 @@
  * session options, warm-up at load, CPU by default and the CUDA execution provider when asked for and
  * present (falling back to CPU with a warning otherwise).
  *
+ * By default the session lives on a worker thread of the model's own (session-host.ts), so a batch's
+ * compute never holds up the event loop; `thread: 'main'` keeps it on the calling thread.
+ *
  * onnxruntime-node's CUDA provider needs its GPU libraries, which this project's install skips
  * (`.npmrc`: `onnxruntime-node-install=skip`), so on a stock install `device: 'cuda'` logs the fallback.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { createError, type Logger, silentLogger } from '../../core/index.js';
 import { makeBatchDynamic } from './batch-rewrite.js';
+import { firstLine, type GraphOptimization, type SessionSettings, type TensorSpec } from './ort-session.js';
+import { type HostedSession, InThreadHost, type SessionHost, WorkerHost } from './session-host.js';
 import {
   allocArray,
   elementCount,
@@ -22,19 +26,7 @@ import {
 } from './tensor.js';
 import './errors.js';
 
-/** One input or output as the model declares it. */
-export interface TensorSpec {
-  readonly name: string;
-  /** False for maps/sequences (e.g. skl2onnx probability maps), which onnxruntime-node cannot return. */
-  readonly isTensor: boolean;
-  readonly dtype: TensorDType | null;
-  /** Dims: a number when fixed, a string (symbol, or '?' when unnamed) when dynamic. */
-  readonly shape: ReadonlyArray<number | string>;
-  /** Indices of the dynamic axes. */
-  readonly dynamicAxes: readonly number[];
-}
-
-export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+export type { GraphOptimization, TensorSpec } from './ort-session.js';
 
 export interface OnnxModelOptions {
   /** Name used in errors and logs (default: the file name). */
@@ -48,13 +40,19 @@ export interface OnnxModelOptions {
   readonly interOpThreads?: number;
   /**
    * Let onnxruntime's worker threads busy-wait for the next operator (default false; onnxruntime's own
-   * default is true). Spinning saves microseconds on dedicated cores, but here the session runs on the
-   * event loop's thread and shares its cores: spinning workers take CPU from the event loop and other
-   * processes, and a batch's compute grows a long tail (bench/onnx/batching.ts: on 2 shared cores,
+   * default is true). Spinning saves microseconds on dedicated cores, but on shared cores spinning
+   * threads take CPU from the event loop, the inference worker and other processes, and a batch's compute grows a long tail (bench/onnx/batching.ts: on 2 shared cores,
    * MNIST batch-of-64 compute p99 17–47 ms spinning vs 7–18 ms not).
    */
   readonly intraOpSpinning?: boolean;
   readonly graphOptimization?: GraphOptimization;
+  /**
+   * Where the session runs (default 'worker'): on a worker thread of this model's own, so the event
+   * loop keeps serving while a batch computes, or on the calling thread ('main'), which saves the
+   * worker's start (a few hundred ms; about a second more from the TypeScript sources) and the
+   * tensors' hand-over, at the cost of blocking that thread for every run.
+   */
+  readonly thread?: 'worker' | 'main';
   /** 'cuda' tries the CUDA execution provider first (default 'cpu'). */
   readonly device?: 'cpu' | 'cuda';
   readonly cudaDeviceId?: number;
@@ -68,40 +66,6 @@ export interface OnnxModelOptions {
   readonly logger?: Logger;
 }
 
-const DTYPES: readonly string[] = [
-  'float32',
-  'float16',
-  'float64',
-  'int32',
-  'int64',
-  'uint8',
-  'bool',
-  'string',
-];
-
-function specOf(m: ort.InferenceSession.ValueMetadata): TensorSpec {
-  if (!m.isTensor) return { name: m.name, isTensor: false, dtype: null, shape: [], dynamicAxes: [] };
-  const shape = m.shape.map((d) =>
-    typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && d !== '' ? d : '?',
-  );
-  const dynamicAxes = shape.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
-  const dtype = DTYPES.includes(m.type) ? (m.type as TensorDType) : null;
-  return { name: m.name, isTensor: true, dtype, shape, dynamicAxes };
-}
-
-function toOrt(t: TensorData): ort.Tensor {
-  return new ort.Tensor(t.dtype, t.data as never, [...t.shape]);
-}
-
-function fromOrt(t: ort.Tensor): TensorData {
-  const dtype = t.type as TensorDType;
-  let data = t.data as TensorArray;
-  // onnxruntime-node ≥1.17 may hand float16 back as Float16Array where the runtime has it; keep raw bits.
-  if (dtype === 'float16' && !(data instanceof Uint16Array))
-    data = new Uint16Array((data as Float32Array).buffer, (data as Float32Array).byteOffset, data.length);
-  return { dtype, shape: t.dims.map(Number), data };
-}
-
 export class OnnxModel {
   readonly name: string;
   readonly inputs: readonly TensorSpec[];
@@ -113,31 +77,34 @@ export class OnnxModel {
   /** True when the fixed-batch model was rewritten to a dynamic batch (see batch-rewrite.ts). */
   readonly batchRewritten: boolean;
   readonly bytes: Uint8Array;
-  private session: ort.InferenceSession | null;
+  /** Where the session runs: its own worker thread, or the calling thread. */
+  readonly thread: 'worker' | 'main';
+  private session: HostedSession | null;
+  private readonly host: SessionHost;
   private readonly logger: Logger;
 
   private constructor(args: {
     name: string;
-    session: ort.InferenceSession;
-    inputs: TensorSpec[];
-    outputs: TensorSpec[];
-    ep: 'cpu' | 'cuda';
+    host: SessionHost;
+    session: HostedSession;
     batchRewritten: boolean;
     bytes: Uint8Array;
     logger: Logger;
   }) {
     this.name = args.name;
+    this.host = args.host;
+    this.thread = args.host.thread;
     this.session = args.session;
-    this.inputs = args.inputs;
-    this.outputs = args.outputs;
-    this.executionProvider = args.ep;
+    this.inputs = args.session.inputs;
+    this.outputs = args.session.outputs;
+    this.executionProvider = args.session.executionProvider;
     this.batchRewritten = args.batchRewritten;
     this.bytes = args.bytes;
     this.logger = args.logger;
-    const tensorOutputs = args.outputs.filter((o) => o.isTensor);
+    const tensorOutputs = this.outputs.filter((o) => o.isTensor);
     this.batchable =
-      args.inputs.length > 0 &&
-      [...args.inputs, ...tensorOutputs].every(
+      this.inputs.length > 0 &&
+      [...this.inputs, ...tensorOutputs].every(
         (s) => s.isTensor && s.shape.length > 0 && s.dynamicAxes.includes(0),
       );
   }
@@ -156,80 +123,78 @@ export class OnnxModel {
         { cause: e },
       );
     }
-    let { session, ep } = await OnnxModel.openSession(name, bytes, opts, logger);
-    let inputs = session.inputMetadata.map(specOf);
-    let outputs = session.outputMetadata.map(specOf);
-    let batchRewritten = false;
-    const fixedOne = (s: TensorSpec) => s.isTensor && s.shape.length > 0 && s.shape[0] === 1;
-    if (
-      opts.enableBatchRewrite !== false &&
-      inputs.length > 0 &&
-      inputs.every(fixedOne) &&
-      outputs.filter((o) => o.isTensor).every(fixedOne)
-    ) {
-      try {
-        const rewritten = makeBatchDynamic(bytes);
-        const candidate = await OnnxModel.openSession(name, rewritten.bytes, opts, logger);
-        if (await batchEquivalent(session, candidate.session, inputs, outputs)) {
-          await session.release();
-          session = candidate.session;
-          ep = candidate.ep;
-          bytes = rewritten.bytes;
-          inputs = session.inputMetadata.map(specOf);
-          outputs = session.outputMetadata.map(specOf);
-          batchRewritten = true;
-          logger.info(
-            { reshapesPatched: rewritten.reshapesPatched },
-            'onnx model rewritten to a dynamic batch',
-          );
-        } else {
-          await candidate.session.release();
-          logger.info({}, 'onnx model keeps its fixed batch (rewrite changed its answers)');
+    const host: SessionHost = opts.thread === 'main' ? new InThreadHost() : new WorkerHost(name);
+    try {
+      const settings: SessionSettings = {
+        intraOpThreads: opts.intraOpThreads,
+        interOpThreads: opts.interOpThreads,
+        intraOpSpinning: opts.intraOpSpinning,
+        graphOptimization: opts.graphOptimization,
+        device: opts.device,
+        cudaDeviceId: opts.cudaDeviceId,
+      };
+      let session = await OnnxModel.openSession(host, name, bytes, settings, logger);
+      let batchRewritten = false;
+      const fixedOne = (s: TensorSpec) => s.isTensor && s.shape.length > 0 && s.shape[0] === 1;
+      if (
+        opts.enableBatchRewrite !== false &&
+        session.inputs.length > 0 &&
+        session.inputs.every(fixedOne) &&
+        session.outputs.filter((o) => o.isTensor).every(fixedOne)
+      ) {
+        try {
+          const rewritten = makeBatchDynamic(bytes);
+          const candidate = await OnnxModel.openSession(host, name, rewritten.bytes, settings, logger);
+          if (await batchEquivalent(session, candidate)) {
+            await session.release();
+            session = candidate;
+            bytes = rewritten.bytes;
+            batchRewritten = true;
+            logger.info(
+              { reshapesPatched: rewritten.reshapesPatched },
+              'onnx model rewritten to a dynamic batch',
+            );
+          } else {
+            await candidate.release();
+            logger.info({}, 'onnx model keeps its fixed batch (rewrite changed its answers)');
+          }
+        } catch (e) {
+          logger.info({ reason: firstLine(e) }, 'onnx model keeps its fixed batch');
         }
-      } catch (e) {
-        logger.info({ reason: (e as Error).message.split('\n')[0] }, 'onnx model keeps its fixed batch');
       }
+      const model = new OnnxModel({ name, host, session, batchRewritten, bytes, logger });
+      if (opts.warmup !== false) await model.warmup();
+      logger.info(
+        { executionProvider: model.executionProvider, batchable: model.batchable, thread: host.thread },
+        'onnx model loaded',
+      );
+      return model;
+    } catch (e) {
+      await host.close();
+      throw e;
     }
-    const model = new OnnxModel({ name, session, inputs, outputs, ep, batchRewritten, bytes, logger });
-    if (opts.warmup !== false) await model.warmup();
-    logger.info({ executionProvider: ep, batchable: model.batchable }, 'onnx model loaded');
-    return model;
   }
 
-  private static async openSession(name: string, bytes: Uint8Array, opts: OnnxModelOptions, logger: Logger) {
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: opts.graphOptimization ?? 'all',
-      logSeverityLevel: 3,
-      ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
-      ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
-      ...(opts.intraOpSpinning === true
-        ? {}
-        : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
-    };
-    if (opts.device === 'cuda') {
-      try {
-        const session = await ort.InferenceSession.create(bytes, {
-          ...base,
-          executionProviders: [{ name: 'cuda', deviceId: opts.cudaDeviceId ?? 0 }, 'cpu'],
-        });
-        return { session, ep: 'cuda' as const };
-      } catch (e) {
-        logger.warn(
-          { reason: (e as Error).message.split('\n')[0] },
-          'CUDA execution provider unavailable; falling back to CPU',
-        );
-      }
-    }
+  private static async openSession(
+    host: SessionHost,
+    name: string,
+    bytes: Uint8Array,
+    settings: SessionSettings,
+    logger: Logger,
+  ): Promise<HostedSession> {
+    let session: HostedSession;
     try {
-      const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
-      return { session, ep: 'cpu' as const };
+      session = await host.open(bytes, settings);
     } catch (e) {
-      throw createError(
-        'AEGLE_RUNTIME_ONNX_LOAD',
-        { model: name, reason: (e as Error).message.split('\n')[0] },
-        { cause: e },
-      );
+      if ((e as { code?: string }).code) throw e;
+      throw createError('AEGLE_RUNTIME_ONNX_LOAD', { model: name, reason: firstLine(e) }, { cause: e });
     }
+    if (session.cudaFallback !== null)
+      logger.warn(
+        { reason: session.cudaFallback },
+        'CUDA execution provider unavailable; falling back to CPU',
+      );
+    return session;
   }
 
   /** The model's input schema (what the API validates and documents). */
@@ -296,21 +261,35 @@ export class OnnxModel {
         });
     }
     this.validateFeeds(feeds);
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
-    let result: ort.InferenceSession.OnnxValueMapType;
+    return this.execute(feeds, names, false);
+  }
+
+  /**
+   * `run` for feeds the caller built for this one call (a batch it concatenated): on a worker thread,
+   * their buffers move there instead of being copied, and the caller's arrays are detached (empty)
+   * afterwards. The feeds must already have passed `validateFeeds`; outputs must be tensor outputs.
+   */
+  runTransferringFeeds(
+    feeds: Readonly<Record<string, TensorData>>,
+    outputNames: readonly string[],
+  ): Promise<Record<string, TensorData>> {
+    if (!this.session) return Promise.reject(createError('AEGLE_RUNTIME_CLOSED', { model: this.name }));
+    return this.execute(feeds, outputNames, true);
+  }
+
+  private async execute(
+    feeds: Readonly<Record<string, TensorData>>,
+    names: readonly string[],
+    transferFeeds: boolean,
+  ): Promise<Record<string, TensorData>> {
+    const session = this.session;
+    if (!session) throw createError('AEGLE_RUNTIME_CLOSED', { model: this.name });
     try {
-      result = await this.session.run(ortFeeds, [...names]);
+      return await session.run(feeds, names, transferFeeds);
     } catch (e) {
-      throw createError(
-        'AEGLE_RUNTIME_ONNX_RUN',
-        { model: this.name, reason: (e as Error).message.split('\n')[0] },
-        { cause: e },
-      );
+      if ((e as { code?: string }).code) throw e;
+      throw createError('AEGLE_RUNTIME_ONNX_RUN', { model: this.name, reason: firstLine(e) }, { cause: e });
     }
-    const out: Record<string, TensorData> = {};
-    for (const n of names) out[n] = fromOrt(result[n] as ort.Tensor);
-    return out;
   }
 
   /** Zero-filled feeds with dynamic dims set to 1 (warm-up, self-checks). */
@@ -324,10 +303,11 @@ export class OnnxModel {
     this.logger.debug({ ms: performance.now() - t0 }, 'onnx warm-up done');
   }
 
+  /** Releases the session and ends the model's worker thread once the runs it holds finish. */
   async close(): Promise<void> {
-    const s = this.session;
+    if (!this.session) return;
     this.session = null;
-    if (s) await s.release();
+    await this.host.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -348,8 +328,8 @@ function zeroFeedsFor(inputs: readonly TensorSpec[], batch: number): Record<stri
 }
 
 /** Pseudo-random (deterministic) feeds of a given batch for the equivalence check. */
-function probeFeeds(inputs: readonly TensorSpec[], batch: number, seed: number): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
+function probeFeeds(inputs: readonly TensorSpec[], batch: number, seed: number): Record<string, TensorData> {
+  const out: Record<string, TensorData> = {};
   let s = seed;
   for (const spec of inputs) {
     const shape = spec.shape.map((d, i) => (i === 0 ? batch : typeof d === 'number' ? d : 1));
@@ -365,46 +345,43 @@ function probeFeeds(inputs: readonly TensorSpec[], batch: number, seed: number):
     else if (dtype === 'float32') data = vals;
     else if (dtype === 'float64') data = Float64Array.from(vals);
     else data = allocArray(dtype, n);
-    out[spec.name] = new ort.Tensor(dtype, data as never, shape);
+    out[spec.name] = { dtype, shape, data };
   }
   return out;
 }
 
-async function batchEquivalent(
-  original: ort.InferenceSession,
-  rewritten: ort.InferenceSession,
-  inputs: readonly TensorSpec[],
-  outputs: readonly TensorSpec[],
-): Promise<boolean> {
-  const names = outputs.filter((o) => o.isTensor).map((o) => o.name);
-  const a = probeFeeds(inputs, 1, 1);
-  const b = probeFeeds(inputs, 1, 2);
-  const both: Record<string, ort.Tensor> = {};
-  for (const spec of inputs) {
+/** True when the rewritten session answers a batch of 2 as the original answers each row alone. */
+async function batchEquivalent(original: HostedSession, rewritten: HostedSession): Promise<boolean> {
+  const names = original.outputs.filter((o) => o.isTensor).map((o) => o.name);
+  const a = probeFeeds(original.inputs, 1, 1);
+  const b = probeFeeds(original.inputs, 1, 2);
+  const both: Record<string, TensorData> = {};
+  for (const spec of original.inputs) {
     const ta = a[spec.name];
     const tb = b[spec.name];
-    const data = allocArray(ta.type as TensorDType, ta.size * 2) as Float32Array;
+    const data = allocArray(ta.dtype as TensorDType, ta.data.length * 2) as Float32Array;
     data.set(ta.data as Float32Array, 0);
-    data.set(tb.data as Float32Array, ta.size);
-    both[spec.name] = new ort.Tensor(ta.type, data as never, [2, ...ta.dims.slice(1)]);
+    data.set(tb.data as Float32Array, ta.data.length);
+    both[spec.name] = { dtype: ta.dtype, shape: [2, ...ta.shape.slice(1)], data };
   }
-  const ra = await original.run(a, names);
-  const rb = await original.run(b, names);
-  const r2 = await rewritten.run(both, names);
+  const ra = await original.run(a, names, false);
+  const rb = await original.run(b, names, false);
+  const r2 = await rewritten.run(both, names, true);
   for (const n of names) {
-    const x = ra[n] as ort.Tensor;
-    const y = rb[n] as ort.Tensor;
-    const z = r2[n] as ort.Tensor;
-    if (z.dims[0] !== 2 || z.size !== x.size + y.size) return false;
-    const num = (t: ort.Tensor, i: number) => {
+    const x = ra[n];
+    const y = rb[n];
+    const z = r2[n];
+    if (z.shape[0] !== 2 || z.data.length !== x.data.length + y.data.length) return false;
+    const num = (t: TensorData, i: number) => {
       const v = Number((t.data as Float32Array)[i]);
-      return t.type === 'float16' ? float16ToFloat32(v) : v;
+      return t.dtype === 'float16' ? float16ToFloat32(v) : v;
     };
-    const tol = x.type === 'float16' ? 2e-3 : 1e-4;
-    for (let i = 0; i < x.size; i++)
+    const tol = x.dtype === 'float16' ? 2e-3 : 1e-4;
+    const xs = x.data.length;
+    for (let i = 0; i < xs; i++)
       if (Math.abs(num(z, i) - num(x, i)) > tol * (1 + Math.abs(num(x, i)))) return false;
-    for (let i = 0; i < y.size; i++)
-      if (Math.abs(num(z, x.size + i) - num(y, i)) > tol * (1 + Math.abs(num(y, i)))) return false;
+    for (let i = 0; i < y.data.length; i++)
+      if (Math.abs(num(z, xs + i) - num(y, i)) > tol * (1 + Math.abs(num(y, i)))) return false;
   }
   return true;
 }
