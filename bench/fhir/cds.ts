@@ -6,7 +6,10 @@
  * the end-to-end test (writeCohortFhir → ingestFhir → feature builder → runTrain). Target: p99 ≤ 50 ms.
  *
  * The service runs in its own process (as `aegle serve` does), so the load generator does not share
- * its event loop.
+ * its event loop. Tokens are signed before timing starts, so the client's cost per call is a header
+ * swap. Beside the latencies it prints the CPU the service and the client spent per call (from
+ * /proc and `process.cpuUsage`) and the load average, since on a shared machine the latencies say as
+ * much about the neighbours as about the service.
  *
  *   npx tsx bench/fhir/cds.ts [requests=6000] [alg=ES384|RS384|ES256]
  */
@@ -14,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -218,8 +221,23 @@ try {
       ],
     });
   };
+  /** CPU seconds (user + system) the service process has used, from /proc (Linux); null elsewhere. */
+  const serviceCpu = (): number | null => {
+    try {
+      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+    } catch {
+      return null;
+    }
+  };
   await run(warm - 1, 1);
+  const load0 = loadavg()[0];
+  const svc0 = serviceCpu();
+  const cli0 = process.cpuUsage();
   const r = await run(N, warm);
+  const cli = process.cpuUsage(cli0);
+  const svc1 = serviceCpu();
+  const perCall = (s: number) => Number(((s * 1000) / r.requests.total).toFixed(2));
   const out = {
     requests: r.requests.total,
     non2xx: r.non2xx,
@@ -228,7 +246,12 @@ try {
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
     connections: CONNECTIONS,
     jwtAlg: ALG,
-    cpus: (await import('node:os')).cpus().length,
+    cpuMsPerCall: {
+      service: svc0 === null || svc1 === null ? null : perCall(svc1 - svc0),
+      client: perCall((cli.user + cli.system) / 1e6),
+    },
+    cpus: cpus().length,
+    loadAvg1m: { before: Number(load0.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
     target: { p99Ms: 50 },
   };
   console.log(JSON.stringify(out, null, 2));

@@ -4,8 +4,15 @@
  * validation and pipeline score it, SHAP gives the top factors, and the result can be written as a FHIR
  * RiskAssessment. Shared by `POST /fhir/RiskAssessment/$predict` and the CDS Hooks services.
  */
-import { createError, type Frame, type Matrix } from '../core/index.js';
-import { columnMeans, isTreeModel, type TopFactor, topFactors } from '../explain/index.js';
+import { createError } from '../core/index.js';
+import {
+  columnMeans,
+  isTreeModel,
+  leafWeightsFor,
+  type TopFactor,
+  topFactors,
+  treeModelView,
+} from '../explain/index.js';
 import {
   type CodeableConcept,
   type FeatureSpec,
@@ -21,7 +28,7 @@ import {
   validateRiskAssessment,
 } from '../fhir/index.js';
 import { resourcesOfDocument } from '../ingest/index.js';
-import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
+import { modelMatrix } from '../registry/index.js';
 import type { NativeModel } from '../runtime/index.js';
 
 const specs = new WeakMap<NativeModel, FeatureSpec | null>();
@@ -82,6 +89,24 @@ function background(model: NativeModel): Float64Array | null {
   }
   backgrounds.set(model, b);
   return b;
+}
+
+const warmed = new WeakSet<NativeModel>();
+
+/**
+ * Builds a tree model's Fast TreeSHAP tables (`leafWeightsFor`, cached per tree ensemble) on its first
+ * score. A served model explains one row per call for as long as it is loaded, so the tables pay for
+ * themselves, and TreeSHAP of that row then costs one routing pass instead of the recursion
+ * (≈ 0.3 ms instead of 1.2–1.5 ms for 100 trees of 31 leaves).
+ */
+function warmLeafWeights(model: NativeModel): void {
+  if (warmed.has(model)) return;
+  warmed.add(model);
+  try {
+    leafWeightsFor(treeModelView(model.artifact.model).trees, Number.POSITIVE_INFINITY);
+  } catch {
+    // over the tables' budget or not explainable: TreeSHAP keeps the recursion
+  }
 }
 
 export interface FhirScore {
@@ -153,7 +178,9 @@ export function scorePatient(
   const fitted = model.artifact.model;
   let factors: TopFactor[] = [];
   try {
-    const means = isTreeModel(fitted) ? undefined : (background(model) ?? undefined);
+    const tree = isTreeModel(fitted);
+    if (tree) warmLeafWeights(model);
+    const means = tree ? undefined : (background(model) ?? undefined);
     factors = topFactors(fitted, X, 0, opts.factors ?? 5, { units: pf.units, means });
   } catch {
     factors = []; // a model kind SHAP cannot explain: the score stands without factors

@@ -143,6 +143,18 @@ interface Deployed {
   readonly spec: FeatureSpec;
 }
 
+const templatesBySpec = new WeakMap<FeatureSpec, Readonly<Record<string, string>>>();
+
+/** The prefetch templates of a spec, derived once per spec (the spec lives as long as its model). */
+function templatesOf(spec: FeatureSpec): Readonly<Record<string, string>> {
+  let t = templatesBySpec.get(spec);
+  if (!t) {
+    t = prefetchTemplates(spec);
+    templatesBySpec.set(spec, t);
+  }
+  return t;
+}
+
 export function cdsHooksRoutes(service: Service) {
   return async function plugin(app: FastifyInstance) {
     operationOutcomeErrors(app);
@@ -252,7 +264,7 @@ export function cdsHooksRoutes(service: Service) {
 
     /** The patient's resources: prefetch first; what is missing from the FHIR server; else 412. */
     const gather = async (r: CdsHookRequest, spec: FeatureSpec): Promise<PatientResource[]> => {
-      const templates = prefetchTemplates(spec);
+      const templates = templatesOf(spec);
       const docs: Array<{ key: string; doc: unknown }> = [];
       const toFetch: Array<{ key: string; query: string }> = [];
       const missing: string[] = [];
@@ -365,7 +377,7 @@ export function cdsHooksRoutes(service: Service) {
                 info.description ??
                 `Risk of ${spec.outcome?.name.replace(/_/g, ' ') ?? 'the outcome'} from model ${info.name} version ${info.aliases[cfg.alias]}.`,
               id: info.name,
-              prefetch: prefetchTemplates(spec),
+              prefetch: { ...templatesOf(spec) },
               usageRequirements:
                 'Send the prefetch, or fhirServer + fhirAuthorization (user/Patient.read, user/Observation.read, user/Condition.read, user/MedicationRequest.read) for an allow-listed server.',
             });
