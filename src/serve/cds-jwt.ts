@@ -12,6 +12,7 @@
  * serving other calls meanwhile. The checks are those of `jose`'s `jwtVerify` with a remote JWK Set
  * (RFC 7515 / 7518 / 7519), which this replaces on the hot path.
  */
+import { LocalReplayGuard, type ReplayGuard } from './replay-guard.js';
 import {
   constants,
   createPublicKey,
@@ -181,10 +182,11 @@ function checkSignature(alg: string, data: Buffer, key: KeyObject, sig: Buffer):
 /** Verifies CDS client JWTs against an issuer → JWKS URL allow-list; remembers `jti`s until they expire. */
 export class CdsJwtVerifier {
   private readonly keySets = new Map<string, KeySet>();
-  private readonly seen = new Map<string, number>();
-  private lastPrune = 0;
-
-  constructor(private readonly issuers: Readonly<Record<string, readonly string[]>>) {}
+  constructor(
+    private readonly issuers: Readonly<Record<string, readonly string[]>>,
+    /** Where used `jti`s are remembered: this process, or Redis shared by every replica. */
+    private readonly replay: ReplayGuard = new LocalReplayGuard(),
+  ) {}
 
   /** True when at least one issuer is trusted (else every JWT is refused). */
   get enabled(): boolean {
@@ -308,17 +310,8 @@ export class CdsJwtVerifier {
     if (exp <= now - CLOCK_TOLERANCE_S) throw reject('it has expired (exp)');
     if (exp > now + MAX_LIFETIME_S + CLOCK_TOLERANCE_S) throw reject('exp is more than five minutes ahead');
     if (typeof jti !== 'string' || !jti) throw reject('claim jti: missing required "jti" claim');
-    this.prune(now);
-    const key = `${iss}\u0000${jti}`;
-    if (this.seen.has(key)) throw reject('jti was used before (replay)');
-    this.seen.set(key, exp + CLOCK_TOLERANCE_S);
+    if (!(await this.replay.claim(`${iss}\u0000${jti}`, exp + CLOCK_TOLERANCE_S, now)))
+      throw reject('jti was used before (replay)');
     return { iss, sub: typeof payload.sub === 'string' ? payload.sub : null, jti };
-  }
-
-  /** Forgets jtis whose tokens can no longer verify (at most once a second). */
-  private prune(now: number): void {
-    if (now === this.lastPrune) return;
-    this.lastPrune = now;
-    for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
   }
 }

@@ -3,6 +3,7 @@
  * chain and prediction log writers, metrics, key verification, the model registry, loaded models,
  * jobs, and access to the dataset store. The HTTP layer (`app.ts`) and the CLI both build on it.
  */
+import { LocalReplayGuard, type ReplayGuard, RedisReplayGuard } from './replay-guard.js';
 import { warmPredictionExtras } from './prediction-extras.js';
 import { LocalRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limit.js';
 import path from 'node:path';
@@ -58,6 +59,9 @@ export class Service {
   /** Per-key request limits: in this process, or shared through Redis when `AEGLE_REDIS_URL` is set. */
   rateLimiter: RateLimiter = new LocalRateLimiter();
 
+  /** One-time token ids (CDS Hooks JWT `jti`): in this process, or shared through Redis. */
+  replayGuard: ReplayGuard = new LocalReplayGuard();
+
   static async create(opts: ServiceOptions): Promise<Service> {
     const { config } = opts;
     const logger = opts.logger ?? silentLogger;
@@ -104,6 +108,7 @@ export class Service {
     if (config.redisUrl) {
       await service.rateLimiter.close();
       service.rateLimiter = await RedisRateLimiter.connect(config.redisUrl, { logger });
+      service.replayGuard = await RedisReplayGuard.connect(config.redisUrl, { logger });
     }
     return service;
   }
@@ -199,7 +204,7 @@ export class Service {
     await Promise.allSettled(
       this.models.values().flatMap((m) => (m instanceof OnnxServedModel ? [m.close()] : [])),
     );
-    await this.rateLimiter.close();
+    await Promise.allSettled([this.rateLimiter.close(), this.replayGuard.close()]);
     await this.meta.close();
   }
 }

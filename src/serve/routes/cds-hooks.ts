@@ -160,7 +160,7 @@ export function cdsHooksRoutes(service: Service) {
     operationOutcomeErrors(app);
     fhirJsonParsers(app, service.config.serve.predictBodyLimit);
     const cfg = service.config.cds;
-    const verifier = new CdsJwtVerifier(cfg.issuers);
+    const verifier = new CdsJwtVerifier(cfg.issuers, service.replayGuard);
     const allowedServers = new Set(cfg.fhirServers);
     const intendedUse = intendedUseLookup(service);
     const feedbackCounter = new Counter({
