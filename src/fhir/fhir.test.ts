@@ -68,6 +68,17 @@ describe('UCUM conversion (values from the UCUM tables)', () => {
       status: 'converted',
     });
     expect(h.harmonise('x|1', null, { value: 1, code: 'm' }).status).toBe('inconvertible');
+    expect(h.newlyLearned()).toEqual([['x|1', 'g']]);
+  });
+  it('takes units learned before it over the first unit it sees, and reports only its own', () => {
+    const h = new UnitHarmoniser([['x|1', 'mg']]);
+    expect(h.harmonise('x|1', null, { value: 2, code: 'g' })).toEqual({
+      value: 2000,
+      unit: 'mg',
+      status: 'converted',
+    });
+    expect(h.harmonise('x|2', null, { value: 1, code: 'mL' }).unit).toBe('mL');
+    expect(h.newlyLearned()).toEqual([['x|2', 'mL']]);
   });
 });
 
@@ -78,11 +89,39 @@ describe('FHIR primitives and references', () => {
     expect(parseFhirDateTime('2013-04-02T09:30:10+01:00')).toBe(Date.UTC(2013, 3, 2, 8, 30, 10));
     expect(parseFhirDateTime('02/04/2013')).toBeNaN();
   });
+  it('reads the common shapes without the regular expression, with the same results', () => {
+    expect(parseFhirDateTime('2018-03-21')).toBe(Date.UTC(2018, 2, 21));
+    expect(parseFhirDateTime('2018-03-21T07:05:09Z')).toBe(Date.UTC(2018, 2, 21, 7, 5, 9));
+    expect(parseFhirDateTime('2018-03-21T07:05:09.250Z')).toBe(Date.UTC(2018, 2, 21, 7, 5, 9, 250));
+    // the cases the fast path leaves to Date.parse
+    expect(parseFhirDateTime('2020-02-29T23:59:59Z')).toBe(Date.UTC(2020, 1, 29, 23, 59, 59));
+    expect(parseFhirDateTime('0050-01-01T00:00:00Z')).toBe(Date.parse('0050-01-01T00:00:00Z'));
+    expect(parseFhirDateTime('2018-03-21T07:05:09.1Z')).toBe(Date.UTC(2018, 2, 21, 7, 5, 9, 100));
+    for (const bad of [
+      '2018-13-01',
+      '2018-00-10',
+      '2018-03-32',
+      '2018-03-21T24:00:00Z',
+      '2018-03-21T07:60:00Z',
+    ])
+      expect(parseFhirDateTime(bad)).toBeNaN();
+  });
   it('resolves relative, absolute and urn:uuid references', () => {
     expect(resolveReference('Patient/123')).toEqual({ type: 'Patient', id: '123' });
     expect(resolveReference('http://x.org/fhir/Patient/9/_history/2')).toEqual({ type: 'Patient', id: '9' });
     const idx = new Map([['urn:uuid:abc', { type: 'Patient', id: 'p1' }]]);
     expect(resolveReference('urn:uuid:abc', idx)).toEqual({ type: 'Patient', id: 'p1' });
+    // `Type/id` is read without the regular expression, to the same rules
+    expect(resolveReference('Encounter/enc-P1.0')).toEqual({ type: 'Encounter', id: 'enc-P1.0' });
+    for (const bad of [
+      'patient/1',
+      'P/1',
+      'Patient/',
+      'Patient/a_b',
+      `Patient/${'a'.repeat(65)}`,
+      'Pa1ient/1',
+    ])
+      expect(resolveReference(bad)).toBeNull();
   });
   it('matches ICD-10 prefixes with or without the dot, and SNOMED lists', () => {
     const sets = [

@@ -7,7 +7,7 @@ import { parseFhirDateTime } from './datetime.js';
 import { type FullUrlIndex, referencedId } from './references.js';
 import { FHIR_TABLES, type FhirRow, type FhirTableName, TABLE_OF_TYPE } from './tables.js';
 import { LOINC, LOINC_CANONICAL, preferredCoding, UCUM } from './terminology.js';
-import type { CodeableConcept, FhirIssue, FhirResource, Quantity, Reference } from './types.js';
+import type { CodeableConcept, Coding, FhirIssue, FhirResource, Quantity, Reference } from './types.js';
 import { isObject } from './types.js';
 import { isValidUcum, ucumConversion } from './ucum.js';
 
@@ -32,7 +32,21 @@ export interface Harmonised {
  * from another system (e.g. a SNOMED CT code as unit) are flagged `not-ucum` and not converted.
  */
 export class UnitHarmoniser {
-  private readonly learned = new Map<string, string>();
+  private readonly learned: Map<string, string>;
+  private readonly fresh: Array<[string, string]> = [];
+
+  /**
+   * `learned`: units already chosen for codes (code key → unit), e.g. by the part of an import read
+   * before this one; they take precedence over what this harmoniser sees first.
+   */
+  constructor(learned: Iterable<readonly [string, string]> = []) {
+    this.learned = new Map(learned);
+  }
+
+  /** The units this harmoniser chose itself (not given to it), in the order it first saw their codes. */
+  newlyLearned(): ReadonlyArray<readonly [string, string]> {
+    return this.fresh;
+  }
 
   harmonise(codeKey: string | null, loinc: string | null, q: Quantity): Harmonised {
     const v = q.value ?? null;
@@ -44,7 +58,10 @@ export class UnitHarmoniser {
     let target = known?.unit;
     if (!target && codeKey) {
       target = this.learned.get(codeKey);
-      if (!target) this.learned.set(codeKey, (target = unit));
+      if (!target) {
+        this.learned.set(codeKey, (target = unit));
+        this.fresh.push([codeKey, unit]);
+      }
     }
     if (!target || target === unit) return { value: v, unit, status: 'canonical' };
     const c = ucumConversion(unit, target, known?.molarMass);
@@ -68,6 +85,30 @@ export type MapResult =
   | { readonly kind: 'rows'; readonly table: FhirTableName; readonly rows: FhirRow[] }
   | { readonly kind: 'skipped' }
   | { readonly kind: 'invalid'; readonly issues: FhirIssue[] };
+
+/** The bases of the time-valued choice elements read (`effective[x]`, …). */
+type ChoiceBase = 'effective' | 'onset' | 'abatement' | 'performed';
+
+/** The element names of each choice base, spelled once (not per resource). */
+const CHOICE_KEYS: Readonly<
+  Record<
+    ChoiceBase,
+    { dateTime: string; instant: string; period: string; periodStart: string; periodEnd: string }
+  >
+> = Object.fromEntries(
+  (['effective', 'onset', 'abatement', 'performed'] as const).map((b) => [
+    b,
+    {
+      dateTime: `${b}DateTime`,
+      instant: `${b}Instant`,
+      period: `${b}Period`,
+      periodStart: `${b}Period.start`,
+      periodEnd: `${b}Period.end`,
+    },
+  ]),
+) as never;
+
+const QUANTITY_STRINGS = ['unit', 'system', 'code', 'comparator'] as const;
 
 /** Collects issues while reading typed elements out of an untyped resource. */
 class Reader {
@@ -115,11 +156,18 @@ class Reader {
       this.issue(path, 'must be an array');
       return [];
     }
-    return v.filter((x, i) => {
-      if (isObject(x)) return true;
-      this.issue(`${path}[${i}]`, 'must be an object');
-      return false;
-    });
+    const out: Record<string, unknown>[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (isObject(v[i])) out.push(v[i]);
+      else this.issue(`${path}[${i}]`, 'must be an object');
+    }
+    return out;
+  }
+  /** Like `str` for an optional element, the path built only when there is an issue. */
+  private optStr(o: Record<string, unknown>, key: string, path: string, suffix: string): void {
+    const v = o[key];
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      this.issue(`${path}${suffix}`, 'must be a string');
   }
   concept(
     o: Record<string, unknown>,
@@ -129,11 +177,13 @@ class Reader {
   ): CodeableConcept | undefined {
     const c = this.obj(o, key, path, required);
     if (!c) return undefined;
+    if (c.coding === undefined || c.coding === null) return c as CodeableConcept;
     const codings = this.arr(c, 'coding', `${path}.coding`);
-    codings.forEach((cd, i) => {
-      this.str(cd, 'system', `${path}.coding[${i}].system`);
-      this.str(cd, 'code', `${path}.coding[${i}].code`);
-    });
+    for (let i = 0; i < codings.length; i++) {
+      const cd = codings[i];
+      if (typeof cd.system !== 'string') this.optStr(cd, 'system', path, `.coding[${i}].system`);
+      if (typeof cd.code !== 'string') this.optStr(cd, 'code', path, `.coding[${i}].code`);
+    }
     return c as CodeableConcept;
   }
   /** A date/dateTime/instant element as epoch ms (NaN when absent). */
@@ -145,20 +195,21 @@ class Reader {
     return ms;
   }
   /** choice[x] as a time: `<base>DateTime` or `<base>Period.start/end` or `<base>Instant`. */
-  choiceTime(o: Record<string, unknown>, base: string): { start: number; end: number } {
-    if (o[`${base}DateTime`] !== undefined) {
-      const t = this.time(o, `${base}DateTime`, `${base}DateTime`);
+  choiceTime(o: Record<string, unknown>, base: ChoiceBase): { start: number; end: number } {
+    const k = CHOICE_KEYS[base];
+    if (o[k.dateTime] !== undefined) {
+      const t = this.time(o, k.dateTime, k.dateTime);
       return { start: t, end: Number.NaN };
     }
-    if (o[`${base}Instant`] !== undefined) {
-      const t = this.time(o, `${base}Instant`, `${base}Instant`);
+    if (o[k.instant] !== undefined) {
+      const t = this.time(o, k.instant, k.instant);
       return { start: t, end: Number.NaN };
     }
-    const p = this.obj(o, `${base}Period`, `${base}Period`);
+    const p = this.obj(o, k.period, k.period);
     if (p)
       return {
-        start: this.time(p, 'start', `${base}Period.start`),
-        end: this.time(p, 'end', `${base}Period.end`),
+        start: this.time(p, 'start', k.periodStart),
+        end: this.time(p, 'end', k.periodEnd),
       };
     return { start: Number.NaN, end: Number.NaN };
   }
@@ -169,7 +220,7 @@ class Reader {
       this.issue(`${path}.value`, 'must be a number');
       return undefined;
     }
-    for (const k of ['unit', 'system', 'code', 'comparator']) this.str(q, k, `${path}.${k}`);
+    for (const k of QUANTITY_STRINGS) if (typeof q[k] !== 'string') this.optStr(q, k, path, `.${k}`);
     return q as Quantity;
   }
   ref(o: Record<string, unknown>, key: string, path: string, type: string, ctx: MapContext): string | null {
@@ -182,14 +233,27 @@ class Reader {
 
 const time = (ms: number): number | null => (Number.isNaN(ms) ? null : ms);
 
+/**
+ * The codings of a concept. Not an array (or holding a non-object) only in a resource the Reader has
+ * already found invalid, whose row is never kept: then nothing (or the objects), instead of a crash.
+ */
+function codingsOf(c: CodeableConcept | undefined): readonly Coding[] {
+  const v = c?.coding;
+  if (!Array.isArray(v)) return [];
+  for (const x of v) if (!isObject(x)) return v.filter(isObject);
+  return v;
+}
+
 function codeColumns(c: CodeableConcept | undefined, prefer: readonly string[]): FhirRow {
   const p = preferredCoding(c, prefer);
-  const codes = (c?.coding ?? []).filter((x) => x.code).map((x) => `${x.system ?? ''}|${x.code}`);
+  const codes: string[] = [];
+  for (const x of codingsOf(c)) if (x.code) codes.push(`${x.system ?? ''}|${x.code}`);
   return [p?.system ?? null, p?.code ?? null, p?.display ?? c?.text ?? null, codes];
 }
 
 function firstCode(c: CodeableConcept | undefined): string | null {
-  return c?.coding?.find((x) => x.code)?.code ?? c?.text ?? null;
+  for (const x of codingsOf(c)) if (x.code) return x.code;
+  return c?.text ?? null;
 }
 
 type Mapper = (r: Reader, o: Record<string, unknown>, ctx: MapContext, id: string) => FhirRow[];
@@ -233,6 +297,91 @@ const encounter: Mapper = (r, o, ctx, id) => {
   ];
 };
 
+/** What every row of one Observation shares. */
+interface ObservationHead {
+  readonly id: string;
+  readonly patientId: string | null;
+  readonly encounterId: string | null;
+  readonly status: string | null;
+  readonly category: string | null;
+  readonly effective: number | null;
+  readonly issued: number | null;
+}
+
+const PREFER_LOINC = ['loinc'] as const;
+
+/** The row of an Observation's own value (`path` '') or of one component (`component[i].`). */
+function observationRow(
+  r: Reader,
+  ctx: MapContext,
+  head: ObservationHead,
+  el: Record<string, unknown>,
+  c: CodeableConcept | undefined,
+  component: number | null,
+  path: string,
+): FhirRow | null {
+  const p = preferredCoding(c, PREFER_LOINC);
+  const system = p?.system ?? null;
+  const cd = p?.code ?? null;
+  const display = p?.display ?? c?.text ?? null;
+  let value: number | null = null;
+  let unit: string | null = null;
+  let orig: number | null = null;
+  let unitOrig: string | null = null;
+  let unitSystem: string | null = null;
+  let ustatus: UnitStatus | null = null;
+  let text: string | null = null;
+  if (el.valueQuantity !== undefined) {
+    const q = r.quantity(el, 'valueQuantity', `${path}valueQuantity`);
+    if (!q) return null;
+    const loinc = system === LOINC ? cd : null;
+    const h = ctx.units.harmonise(cd ? `${system}|${cd}` : null, loinc, q);
+    value = h.value;
+    unit = h.unit;
+    ustatus = h.status;
+    orig = q.value ?? null;
+    unitOrig = q.code ?? q.unit ?? null;
+    unitSystem = q.system ?? null;
+  } else if (el.valueInteger !== undefined) {
+    if (typeof el.valueInteger !== 'number' || !Number.isInteger(el.valueInteger))
+      r.issue(`${path}valueInteger`, 'must be an integer');
+    else value = orig = el.valueInteger;
+  } else if (el.valueCodeableConcept !== undefined) {
+    text = firstCode(r.concept(el, 'valueCodeableConcept', `${path}valueCodeableConcept`));
+  } else if (el.valueString !== undefined) {
+    text = r.str(el, 'valueString', `${path}valueString`);
+  } else if (el.valueBoolean !== undefined) {
+    if (typeof el.valueBoolean !== 'boolean') r.issue(`${path}valueBoolean`, 'must be a boolean');
+    else text = String(el.valueBoolean);
+  }
+  return [
+    head.id,
+    head.patientId,
+    head.encounterId,
+    head.status,
+    head.category,
+    system,
+    cd,
+    display,
+    component,
+    value,
+    unit,
+    orig,
+    unitOrig,
+    unitSystem,
+    ustatus,
+    text,
+    head.effective,
+    head.issued,
+  ];
+}
+
+/** True when the element has a `value[x]` (any key starting with `value`). */
+function hasValueElement(o: Record<string, unknown>): boolean {
+  for (const k in o) if (k.startsWith('value')) return true;
+  return false;
+}
+
 const observation: Mapper = (r, o, ctx, id) => {
   const status = r.str(o, 'status', 'status', true);
   const code = r.concept(o, 'code', 'code', true);
@@ -241,77 +390,28 @@ const observation: Mapper = (r, o, ctx, id) => {
   const category = firstCode(r.arr(o, 'category', 'category')[0] as CodeableConcept | undefined);
   const eff = r.choiceTime(o, 'effective');
   const issued = r.time(o, 'issued', 'issued');
-  const rows: FhirRow[] = [];
-  const valueRow = (
-    el: Record<string, unknown>,
-    c: CodeableConcept | undefined,
-    component: number | null,
-    path: string,
-  ): FhirRow | null => {
-    const [system, cd, display] = codeColumns(c, ['loinc']) as [string | null, string | null, string | null];
-    let value: number | null = null;
-    let unit: string | null = null;
-    let orig: number | null = null;
-    let unitOrig: string | null = null;
-    let unitSystem: string | null = null;
-    let ustatus: UnitStatus | null = null;
-    let text: string | null = null;
-    if (el.valueQuantity !== undefined) {
-      const q = r.quantity(el, 'valueQuantity', `${path}valueQuantity`);
-      if (!q) return null;
-      const loinc = system === LOINC ? cd : null;
-      const h = ctx.units.harmonise(cd ? `${system}|${cd}` : null, loinc, q);
-      value = h.value;
-      unit = h.unit;
-      ustatus = h.status;
-      orig = q.value ?? null;
-      unitOrig = q.code ?? q.unit ?? null;
-      unitSystem = q.system ?? null;
-    } else if (el.valueInteger !== undefined) {
-      if (typeof el.valueInteger !== 'number' || !Number.isInteger(el.valueInteger))
-        r.issue(`${path}valueInteger`, 'must be an integer');
-      else value = orig = el.valueInteger;
-    } else if (el.valueCodeableConcept !== undefined) {
-      text = firstCode(r.concept(el, 'valueCodeableConcept', `${path}valueCodeableConcept`));
-    } else if (el.valueString !== undefined) {
-      text = r.str(el, 'valueString', `${path}valueString`);
-    } else if (el.valueBoolean !== undefined) {
-      if (typeof el.valueBoolean !== 'boolean') r.issue(`${path}valueBoolean`, 'must be a boolean');
-      else text = String(el.valueBoolean);
-    }
-    return [
-      id,
-      patientId,
-      encounterId,
-      status,
-      category,
-      system,
-      cd,
-      display,
-      component,
-      value,
-      unit,
-      orig,
-      unitOrig,
-      unitSystem,
-      ustatus,
-      text,
-      time(eff.start),
-      time(issued),
-    ];
+  const head: ObservationHead = {
+    id,
+    patientId,
+    encounterId,
+    status,
+    category,
+    effective: time(eff.start),
+    issued: time(issued),
   };
+  const rows: FhirRow[] = [];
   const components = r.arr(o, 'component', 'component');
-  const hasValue = Object.keys(o).some((k) => k.startsWith('value'));
-  if (hasValue || components.length === 0) {
-    const row = valueRow(o, code, null, '');
+  if (components.length === 0 || hasValueElement(o)) {
+    const row = observationRow(r, ctx, head, o, code, null, '');
     if (row) rows.push(row);
   }
-  components.forEach((c, i) => {
+  for (let i = 0; i < components.length; i++) {
+    const c = components[i];
     const path = `component[${i}].`;
     const cc = r.concept(c, 'code', `${path}code`, true);
-    const row = valueRow(c, cc, i, path);
+    const row = observationRow(r, ctx, head, c, cc, i, path);
     if (row) rows.push(row);
-  });
+  }
   return rows;
 };
 

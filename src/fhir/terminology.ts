@@ -73,13 +73,16 @@ export function preferredCoding(
   concept: CodeableConcept | undefined,
   prefer: readonly string[],
 ): Coding | undefined {
-  const codings = (concept?.coding ?? []).filter((c) => typeof c?.code === 'string');
+  // loops, not filter/find: this runs for every coded element of every resource imported
+  const codings = concept?.coding;
+  if (!Array.isArray(codings)) return undefined;
   for (const p of prefer) {
     const uris = systemUris(p);
-    const hit = codings.find((c) => c.system !== undefined && uris.includes(c.system));
-    if (hit) return hit;
+    for (const c of codings)
+      if (typeof c?.code === 'string' && c.system !== undefined && uris.includes(c.system)) return c;
   }
-  return codings[0];
+  for (const c of codings) if (typeof c?.code === 'string') return c;
+  return undefined;
 }
 
 /**

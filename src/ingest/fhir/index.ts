@@ -1,2 +1,10 @@
 export * from './ingest-fhir.js';
-export { listFhirFiles, readFhirSources, resourcesOfDocument, type SourceItem } from './sources.js';
+export { closeFhirParsePool } from './parse-pool.js';
+export {
+  type FileChunk,
+  listFhirFiles,
+  readFhirChunks,
+  readFhirSources,
+  resourcesOfDocument,
+  type SourceItem,
+} from './sources.js';

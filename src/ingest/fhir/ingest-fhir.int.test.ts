@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckStore, ensureCatalog, listVersions } from '../../store/index.js';
 import { ingestFhir } from './ingest-fhir.js';
+import { closeFhirParsePool, fhirParsePool } from './parse-pool.js';
 
 const DATA = path.resolve(import.meta.dirname, '../../../../shared/data/fhir');
 
@@ -184,6 +185,62 @@ describe('ingestFhir on broken input', () => {
       const [ok] = await db.all<any>('SELECT value, unit FROM broken_observations');
       expect(ok.unit).toBe('mg/dL');
       expect(ok.value).toBeCloseTo(5.1 * 18.0156, 9);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('ingestFhir on worker threads', () => {
+  afterAll(() => closeFhirParsePool());
+
+  it('writes the same tables, counts and errors as one thread, chunk by chunk', async () => {
+    // a code without a canonical unit whose first unit differs between chunks, and broken lines
+    const dir = mkdtempSync(path.join(tmpdir(), 'aegle-fhir-'));
+    const obs = (i: number, unit: string) =>
+      JSON.stringify({
+        resourceType: 'Observation',
+        id: `o${i}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://example.org', code: `X${i % 3}` }] },
+        subject: { reference: `Patient/p${i % 7}` },
+        effectiveDateTime: `2020-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`,
+        valueQuantity: { value: i, system: 'http://unitsofmeasure.org', code: unit },
+      });
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++)
+      lines.push(i % 97 === 5 ? '{broken' : obs(i, ['g', 'mg', 'kg'][(i * 7) % 3]));
+    writeFileSync(path.join(dir, 'Observation.ndjson'), `${lines.join('\n')}\n`);
+    const paths = [path.join(DATA, 'synthea'), path.join(DATA, 'bulk-ndjson'), dir];
+    const tables = async (threads: number, chunkBytes: number) => {
+      const db = await DuckStore.create({ path: ':memory:' });
+      await ensureCatalog(db);
+      try {
+        const r = await ingestFhir(db, paths, { name: 'w', threads, chunkBytes });
+        const rows: Record<string, unknown[]> = {};
+        for (const t of Object.keys(r.rows)) rows[t] = await db.all(`SELECT * FROM w_${t}`);
+        return { resources: r.resources, skipped: r.skipped, errors: r.errors, rows };
+      } finally {
+        db.close();
+      }
+    };
+    const one = await tables(1, 1 << 20);
+    await fhirParsePool(2).ready(); // so that the workers, not only this thread, map chunks
+    const many = await tables(3, 4096);
+    expect(one.errors.length).toBe(5);
+    expect(one.rows.observations.length).toBeGreaterThan(1000);
+    expect(many).toEqual(one);
+  });
+
+  it('refuses a thread count or chunk size that is not a positive integer, before reading anything', async () => {
+    const db = await DuckStore.create({ path: ':memory:' });
+    try {
+      await expect(ingestFhir(db, ['/nonexistent'], { name: 'x', threads: 0 })).rejects.toThrow(
+        'threads: must be an integer ≥ 1. Got 0.',
+      );
+      await expect(ingestFhir(db, ['/nonexistent'], { name: 'x', chunkBytes: 1.5 })).rejects.toThrow(
+        'chunkBytes: must be an integer ≥ 1. Got 1.5.',
+      );
     } finally {
       db.close();
     }

@@ -1,25 +1,18 @@
 /**
  * FHIR R4 Bundles + Bulk NDJSON → normalised DuckDB tables, one dataset per table
  * (`NAME_patients`, `NAME_observations`, …), all written in ONE transaction: an import commits every
- * table and catalog row together or nothing. Rows are streamed into staging
- * CSV files in a scratch directory, then typed (TIMESTAMP, DATE, VARCHAR[]) by DuckDB's CSV reader in one
- * `CREATE TABLE … AS SELECT` per table inside the transaction.
+ * table and catalog row together or nothing. Files are read once, in large chunks cut at line breaks
+ * (hashed on the way); the chunks are parsed, validated and mapped on worker threads and on this one
+ * (`mapChunkSync`), their rows come back as staging CSV text and are written, in input order, to one CSV
+ * file per table in a scratch directory; DuckDB's CSV reader then types them (TIMESTAMP, DATE, VARCHAR[])
+ * in one `CREATE TABLE … AS SELECT` per table inside the transaction.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createError, sha256Hex, sha256Stream } from '../../core/index.js';
-import {
-  FHIR_TABLE_NAMES,
-  FHIR_TABLES,
-  type FhirColumn,
-  type FhirRow,
-  type FhirTableName,
-  formatIssue,
-  mapResource,
-  UnitHarmoniser,
-} from '../../fhir/index.js';
+import { createError, sha256Hex } from '../../core/index.js';
+import { FHIR_TABLE_NAMES, FHIR_TABLES, type FhirColumn, type FhirTableName } from '../../fhir/index.js';
 import {
   type DatasetVersion,
   type DuckStore,
@@ -33,13 +26,16 @@ import {
   tableNameFor,
   versionIdFor,
 } from '../../store/index.js';
+import '../errors.js';
 import { validateDatasetName } from '../ingest.js';
-import { listFhirFiles, readFhirSources } from './sources.js';
+import { type ChunkResult, type ChunkTask, MAX_REPORTED_ERRORS, mapChunkSync } from './map-chunk.js';
+import { fhirParsePool, type PooledResult } from './parse-pool.js';
+import { listFhirFiles, readFhirChunks } from './sources.js';
+
+export { MAX_REPORTED_ERRORS } from './map-chunk.js';
 
 /** Bumped when the mapping changes, so re-importing the same files makes a new version. */
 export const FHIR_MAPPING_VERSION = 1;
-/** At most this many error lines are kept (the rest are counted in a last line). */
-export const MAX_REPORTED_ERRORS = 1000;
 
 export interface FhirIngestOptions {
   /** Dataset name prefix: tables become `NAME_patients`, `NAME_observations`, … */
@@ -47,7 +43,19 @@ export interface FhirIngestOptions {
   /** Called every 10,000 resources with the count so far. */
   readonly onProgress?: (resources: number) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Threads that parse and map, this one included (1: no worker threads). Default: every core for
+   * inputs of `PARALLEL_MIN_BYTES` or more, else 1 (starting a worker costs more than it saves).
+   */
+  readonly threads?: number;
+  /** Bytes of NDJSON per chunk, the unit of work of a thread (default `CHUNK_BYTES`). */
+  readonly chunkBytes?: number;
 }
+
+/** Default chunk size: big enough that per-chunk costs vanish, small enough to share work evenly. */
+export const CHUNK_BYTES = 2 << 20;
+/** Inputs smaller than this are mapped on the calling thread alone unless `threads` says otherwise. */
+export const PARALLEL_MIN_BYTES = 16 << 20;
 
 /** The `--json` contract: every resource read, by type (Bundles and their entries included). */
 export interface FhirIngestCounts {
@@ -91,43 +99,15 @@ function finalExpr(c: FhirColumn): string {
   return id;
 }
 
-/** Quotes a CSV field when it must be (empty strings are quoted so that only unquoted empties are NULL). */
-function csvText(v: string): string {
-  return v === '' || /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-function csvCell(c: FhirColumn, v: FhirRow[number]): string {
-  if (v === null) return '';
-  if (c.type === 'list') return csvText((v as readonly string[]).join('\t'));
-  if (c.type === 'text') return csvText(v as string);
-  return String(v);
-}
-
-/** Buffers rows as CSV lines and writes them to a file, honouring back-pressure. */
+/** Writes staging CSV bytes to a file, honouring back-pressure. */
 class CsvSink {
   private readonly stream: WriteStream;
-  private buf: string[] = [];
   private pending: Promise<void> | null = null;
-  constructor(
-    file: string,
-    private readonly cols: readonly FhirColumn[],
-  ) {
+  constructor(file: string) {
     this.stream = createWriteStream(file);
   }
-  write(rows: FhirRow[]): void {
-    const cols = this.cols;
-    for (const row of rows) {
-      let line = csvCell(cols[0], row[0]);
-      for (let j = 1; j < cols.length; j++) line += `,${csvCell(cols[j], row[j])}`;
-      this.buf.push(line);
-    }
-    if (this.buf.length >= 4096) this.flush();
-  }
-  private flush(): void {
-    if (!this.buf.length) return;
-    const ok = this.stream.write(`${this.buf.join('\n')}\n`);
-    this.buf = [];
-    if (!ok && !this.pending)
+  write(bytes: Uint8Array): void {
+    if (!this.stream.write(bytes) && !this.pending)
       this.pending = new Promise((res) =>
         this.stream.once('drain', () => {
           this.pending = null;
@@ -140,7 +120,6 @@ class CsvSink {
     return this.pending ?? Promise.resolve();
   }
   async close(): Promise<void> {
-    this.flush();
     await new Promise<void>((res, rej) => this.stream.end((e?: Error | null) => (e ? rej(e) : res())));
   }
 }
@@ -150,64 +129,143 @@ function csvReader(file: string, cols: readonly FhirColumn[]): string {
   return `read_csv(${literal(file)}, header=false, auto_detect=false, delim=',', quote='"', escape='"', nullstr='', allow_quoted_nulls=false, columns={${columns}})`;
 }
 
-/** Hash of the files' bytes and names plus the mapping version: identifies an import. */
-async function hashSources(files: readonly string[]): Promise<string> {
-  const parts: string[] = [`fhir-mapping:${FHIR_MAPPING_VERSION}`];
-  for (const f of files) {
-    const h = sha256Stream();
-    for await (const chunk of createReadStream(f, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
-    parts.push(`${path.basename(f)}:${h.digest()}`);
-  }
-  return sha256Hex(parts.join('\n'));
-}
-
 interface Sink {
-  append(table: FhirTableName, rows: FhirRow[]): void;
+  append(table: number, csv: Uint8Array, rows: number): void;
   /** Resolves when the sink can take more (back-pressure). */
   drain(): Promise<void>;
 }
 
-/** Reads every resource, maps it, and hands rows to the sink; returns the counts. */
+/** One chunk on its way: read, maybe handed to a worker, mapped, not yet merged. */
+interface Slot {
+  task: ChunkTask;
+  result?: ChunkResult;
+  failed?: unknown;
+  running?: Promise<PooledResult>;
+}
+
+/** What `pump` found: the counts, and the hash that identifies the import. */
+interface Pumped extends FhirIngestCounts {
+  readonly hash: string;
+}
+
+/**
+ * Reads, maps and merges every chunk, handing CSV to the sink in input order. Chunks go to started
+ * workers while they have room; the calling thread maps the oldest waiting chunk itself otherwise.
+ * Results are merged in input order: the errors, counts and progress calls are those of one thread
+ * reading the files from start to end, and so are the units learned per code (a chunk that learned
+ * another unit for a code than the import before it is mapped again, given the import's units).
+ */
 async function pump(
   files: readonly string[],
   sink: Sink | null,
   opts: FhirIngestOptions,
-): Promise<FhirIngestCounts> {
+  threads: number,
+): Promise<Pumped> {
   const resources: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   const errors: string[] = [];
   let dropped = 0;
-  const report = (line: string) => {
-    if (errors.length < MAX_REPORTED_ERRORS) errors.push(line);
-    else dropped++;
-  };
-  const units = new UnitHarmoniser();
+  const units = new Map<string, string>();
+  const digests = new Map<string, string>();
   let n = 0;
-  for await (const item of readFhirSources(files)) {
-    if (item.kind === 'error') {
-      report(item.message);
-      continue;
+  const merge = (slot: Slot) => {
+    let r = slot.result!;
+    if (!r.seeded && r.learned.some(([code, unit]) => (units.get(code) ?? unit) !== unit))
+      r = mapChunkSync({ ...slot.task, units: [...units] });
+    for (const [code, unit] of r.learned) if (!units.has(code)) units.set(code, unit);
+    for (const e of r.errors) {
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
+      else dropped++;
     }
-    const res = item.resource;
-    resources[res.resourceType] = (resources[res.resourceType] ?? 0) + 1;
-    if (++n % 10_000 === 0) {
-      opts.onProgress?.(n);
-      if (sink) await sink.drain();
-      if (opts.signal?.aborted) throw createError('AEGLE_CORE_ABORTED', { what: 'FHIR import' });
-    }
-    if (res.resourceType === 'Bundle') continue;
-    const out = mapResource(res, {
-      fullUrls: item.fullUrls,
-      fallbackId: item.fallbackId,
-      medications: item.medications,
-      units,
+    dropped += r.moreErrors;
+    for (const [t, c] of Object.entries(r.resources)) resources[t] = (resources[t] ?? 0) + c;
+    for (const [t, c] of Object.entries(r.skipped)) skipped[t] = (skipped[t] ?? 0) + c;
+    r.csv.forEach((csv, t) => {
+      if (csv) sink?.append(t, csv, r.rows[t]);
     });
-    if (out.kind === 'skipped') skipped[res.resourceType] = (skipped[res.resourceType] ?? 0) + 1;
-    else if (out.kind === 'invalid') for (const i of out.issues) report(formatIssue(i));
-    else sink?.append(out.table, out.rows);
+    const before = n;
+    for (const c of Object.values(r.resources)) n += c;
+    for (let k = Math.floor(before / 10_000) + 1; k <= Math.floor(n / 10_000); k++)
+      opts.onProgress?.(k * 10_000);
+  };
+
+  const pool = threads > 1 ? fhirParsePool(threads - 1) : null;
+  const release = pool?.lease();
+  try {
+    const chunks = readFhirChunks(files, opts.chunkBytes ?? CHUNK_BYTES, (f, d) => digests.set(f, d));
+    const slots: Slot[] = [];
+    const window = 2 + 3 * threads;
+    let more = true;
+    while (more || slots.length) {
+      while (more && slots.length < window) {
+        const next = await chunks.next();
+        if (next.done) more = false;
+        else slots.push({ task: { ...next.value } });
+      }
+      for (const s of slots) {
+        if (s.result || s.running) continue;
+        const running = pool?.tryRun(s.task);
+        if (!running) break;
+        s.running = running;
+        running.then(
+          (p) => {
+            s.result = p.result;
+            s.task = { ...s.task, bytes: p.bytes };
+          },
+          (e) => {
+            s.failed = e;
+          },
+        );
+      }
+      let merged = false;
+      while (slots.length && (slots[0].result || slots[0].failed)) {
+        const s = slots.shift()!;
+        if (s.failed) throw s.failed;
+        merge(s);
+        merged = true;
+      }
+      if (merged) {
+        if (sink) await sink.drain();
+        if (opts.signal?.aborted) throw createError('AEGLE_CORE_ABORTED', { what: 'FHIR import' });
+        continue;
+      }
+      const waiting = slots.find((s) => !s.result && !s.running);
+      if (waiting) {
+        // the oldest chunk no worker could take: map it here (knowing the units so far when it is next)
+        waiting.result = mapChunkSync(
+          waiting === slots[0] ? { ...waiting.task, units: [...units] } : waiting.task,
+        );
+        await new Promise((res) => setImmediate(res));
+      } else if (slots.length) await pool!.changed();
+    }
+  } finally {
+    release?.();
   }
   if (dropped) errors.push(`… and ${dropped} more errors`);
-  return { resources: sortKeys(resources), skipped: sortKeys(skipped), errors };
+  const parts = [
+    `fhir-mapping:${FHIR_MAPPING_VERSION}`,
+    ...files.map((f) => `${path.basename(f)}:${digests.get(f)}`),
+  ];
+  return {
+    resources: sortKeys(resources),
+    skipped: sortKeys(skipped),
+    errors,
+    hash: sha256Hex(parts.join('\n')),
+  };
+}
+
+/** Fails when an integer option is not an integer ≥ 1. */
+function checkCount(option: 'threads' | 'chunkBytes', v: number | undefined): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1))
+    throw createError('AEGLE_INGEST_BAD_OPTION', { option, reason: `must be an integer ≥ 1. Got ${v}.` });
+}
+
+/** Threads to use: the option, else every core for large inputs and 1 for small ones. */
+async function threadsFor(files: readonly string[], opts: FhirIngestOptions): Promise<number> {
+  if (opts.threads !== undefined) return opts.threads;
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(f)).size;
+  return bytes >= PARALLEL_MIN_BYTES ? Math.max(1, availableParallelism()) : 1;
 }
 
 function sortKeys(o: Record<string, number>): Record<string, number> {
@@ -225,50 +283,51 @@ export async function ingestFhir(
 ): Promise<FhirIngestResult> {
   validateDatasetName(opts.name);
   for (const t of FHIR_TABLE_NAMES) validateDatasetName(fhirDatasetName(opts.name, t));
+  checkCount('threads', opts.threads);
+  checkCount('chunkBytes', opts.chunkBytes);
   const files = await listFhirFiles(paths);
   if (files.length === 0)
     throw createError('AEGLE_INGEST_EMPTY', {
       file: paths.join(', '),
       what: 'holds no FHIR files (.json, .ndjson, .jsonl)',
     });
-  const hash = await hashSources(files);
-  const tableHash = (t: FhirTableName) => sha256Hex(`${hash}\n${t}`);
-  const existing = await findByHash(db, fhirDatasetName(opts.name, 'patients'), tableHash('patients'));
-  if (existing) {
-    const counts = await pump(files, null, opts);
-    const datasets = {} as Record<FhirTableName, DatasetVersion>;
-    const rows = {} as Record<FhirTableName, number>;
-    for (const t of FHIR_TABLE_NAMES) {
-      const name = fhirDatasetName(opts.name, t);
-      datasets[t] = await getVersion(db, name, versionIdFor(tableHash(t)));
-      rows[t] = datasets[t].rows;
-    }
-    return { ...counts, datasets, rows, files, unchanged: true };
-  }
-
+  const threads = await threadsFor(files, opts);
   const scratch = await mkdtemp(path.join(tmpdir(), 'aegle-fhir-'));
   const rows = Object.fromEntries(FHIR_TABLE_NAMES.map((t) => [t, 0])) as Record<FhirTableName, number>;
-  let counts: FhirIngestCounts | undefined;
   try {
-    // Rows go to one CSV per table first (cheap string building in JS), and DuckDB's parallel CSV
-    // reader types them: an order of magnitude faster than an appender call per value.
-    const sinks = new Map(
-      FHIR_TABLE_NAMES.map((t) => [t, new CsvSink(path.join(scratch, `${t}.csv`), FHIR_TABLES[t])]),
-    );
+    // Rows go to one CSV per table first (built on the mapping threads), and DuckDB's parallel CSV
+    // reader types them: an order of magnitude faster than an appender call per value. The files are
+    // hashed while they are read, so whether this import is new is known only at the end; a repeated
+    // import wrote its CSV for nothing, and writes no table.
+    const sinks = FHIR_TABLE_NAMES.map((t) => new CsvSink(path.join(scratch, `${t}.csv`)));
+    let pumped: Pumped;
     try {
-      counts = await pump(
+      pumped = await pump(
         files,
         {
-          append(t, rs) {
-            sinks.get(t)!.write(rs);
-            rows[t] += rs.length;
+          append(t, csv, n) {
+            sinks[t].write(csv);
+            rows[FHIR_TABLE_NAMES[t]] += n;
           },
-          drain: () => Promise.all([...sinks.values()].map((s) => s.drained())).then(() => undefined),
+          drain: () => Promise.all(sinks.map((s) => s.drained())).then(() => undefined),
         },
         opts,
+        threads,
       );
     } finally {
-      await Promise.all([...sinks.values()].map((s) => s.close()));
+      await Promise.all(sinks.map((s) => s.close()));
+    }
+    const { hash, ...counts } = pumped;
+    const tableHash = (t: FhirTableName) => sha256Hex(`${hash}\n${t}`);
+    const existing = await findByHash(db, fhirDatasetName(opts.name, 'patients'), tableHash('patients'));
+    if (existing) {
+      const datasets = {} as Record<FhirTableName, DatasetVersion>;
+      const stored = {} as Record<FhirTableName, number>;
+      for (const t of FHIR_TABLE_NAMES) {
+        datasets[t] = await getVersion(db, fhirDatasetName(opts.name, t), versionIdFor(tableHash(t)));
+        stored[t] = datasets[t].rows;
+      }
+      return { ...counts, datasets, rows: stored, files, unchanged: true };
     }
     await db.transaction(async () => {
       const createdAt = new Date().toISOString();
@@ -298,17 +357,17 @@ export async function ingestFhir(
             table: t,
             mappingVersion: FHIR_MAPPING_VERSION,
             files: files.map((f) => path.basename(f)),
-            resources: counts!.resources,
+            resources: counts.resources,
           },
         });
       }
       await refreshViews(db);
     });
+    const datasets = {} as Record<FhirTableName, DatasetVersion>;
+    for (const t of FHIR_TABLE_NAMES)
+      datasets[t] = await getVersion(db, fhirDatasetName(opts.name, t), versionIdFor(tableHash(t)));
+    return { ...counts, datasets, rows, files, unchanged: false };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const datasets = {} as Record<FhirTableName, DatasetVersion>;
-  for (const t of FHIR_TABLE_NAMES)
-    datasets[t] = await getVersion(db, fhirDatasetName(opts.name, t), versionIdFor(tableHash(t)));
-  return { ...counts!, datasets, rows, files, unchanged: false };
 }

@@ -5,10 +5,10 @@
  * Spec: https://hl7.org/fhir/R4/bundle.html, https://hl7.org/fhir/uv/bulkdata/
  */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { createError } from '../../core/index.js';
+import { createError, sha256Stream } from '../../core/index.js';
 import {
   type CodeableConcept,
   type FhirResource,
@@ -152,5 +152,98 @@ export async function* readFhirSources(files: readonly string[]): AsyncGenerator
       }
       yield* resourcesOfDocument(doc, shown);
     }
+  }
+}
+
+/** A piece of a FHIR file as `readFhirChunks` cuts it: whole NDJSON lines, or a whole JSON file. */
+export interface FileChunk {
+  /** The file's name as error lines show it. */
+  readonly shown: string;
+  readonly kind: 'ndjson' | 'document';
+  /** The bytes, in an ArrayBuffer of their own (so that they can be transferred to a worker). */
+  readonly bytes: Uint8Array;
+  /** Lines of the file before this chunk (NDJSON). */
+  readonly lineOffset: number;
+}
+
+/** Line breaks in `b[0, end)` as node:readline counts them: \r\n, \n, and a lone \r. */
+function countLineBreaks(b: Buffer, end: number): number {
+  let n = 0;
+  for (let p = b.indexOf(10); p !== -1 && p < end; p = b.indexOf(10, p + 1)) n++;
+  const cr = b.indexOf(13);
+  if (cr !== -1 && cr < end) {
+    for (let i = cr; i < end; i++) if (b[i] === 13 && (i + 1 >= end || b[i + 1] !== 10)) n++;
+  }
+  return n;
+}
+
+/** A fresh buffer of `size` bytes that starts with `head`. */
+function bufferWith(head: Buffer, size: number): Buffer {
+  const b = Buffer.allocUnsafeSlow(size);
+  head.copy(b);
+  return b;
+}
+
+/**
+ * Reads every file in order as chunks of about `chunkBytes`, cut after a line break (NDJSON) or
+ * whole (JSON documents), and hashes the bytes on the way: `onFile(file, sha256)` is called when a
+ * file has been read. One read of each byte, large reads, no per-line work.
+ */
+export async function* readFhirChunks(
+  files: readonly string[],
+  chunkBytes: number,
+  onFile: (file: string, sha256: string) => void,
+): AsyncGenerator<FileChunk> {
+  for (const file of files) {
+    const shown = path.basename(file);
+    const hash = sha256Stream();
+    if (kindOf(file) !== 'ndjson') {
+      const read = await readFile(file);
+      const bytes =
+        read.byteOffset === 0 && read.buffer.byteLength === read.byteLength ? read : new Uint8Array(read);
+      hash.update(bytes);
+      onFile(file, hash.digest());
+      yield { shown, kind: 'document', bytes, lineOffset: 0 };
+      continue;
+    }
+    const fh = await open(file, 'r');
+    try {
+      let lines = 0;
+      let carry: Buffer = Buffer.alloc(0);
+      let size = chunkBytes;
+      for (;;) {
+        const buf = bufferWith(carry, Math.max(size, carry.length + 1));
+        let filled = carry.length;
+        let eof = false;
+        while (filled < buf.length) {
+          const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+          if (bytesRead === 0) {
+            eof = true;
+            break;
+          }
+          filled += bytesRead;
+        }
+        const cut = eof ? filled : buf.lastIndexOf(10, filled - 1) + 1;
+        if (cut === 0 && !eof) {
+          // a line longer than the chunk: read on with a larger buffer
+          carry = Buffer.from(buf.subarray(0, filled));
+          size *= 2;
+          continue;
+        }
+        carry = Buffer.from(buf.subarray(cut, filled));
+        size = chunkBytes;
+        if (cut > 0) {
+          const bytes = buf.subarray(0, cut);
+          hash.update(bytes);
+          const lineOffset = lines;
+          if (!eof) lines += countLineBreaks(buf, cut);
+          yield { shown, kind: 'ndjson', bytes, lineOffset };
+        }
+        if (eof) break;
+      }
+    } finally {
+      await fh.close();
+    }
+    onFile(file, hash.digest());
   }
 }
