@@ -47,25 +47,27 @@ function numericExpr(c: ColumnSchema): string {
   return `COALESCE(CAST(${id} AS DOUBLE), 'NaN'::DOUBLE)`;
 }
 
-/** murmur3's 32-bit finaliser: a fast, well-mixed hash of a 32-bit word. */
+/**
+ * murmur3's 32-bit finaliser: a fast, well-mixed hash of a 32-bit word. Returned as a signed int32
+ * (V8 keeps it unboxed in hot loops; `>>> 0` when an unsigned value is needed).
+ */
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /** HyperLogLog (Flajolet et al. 2007) with 2¹⁴ registers (standard error ≈ 0.8%) over 32-bit hashes. */
 export class HyperLogLog {
   static readonly P = 14;
-  private readonly registers = new Uint8Array(1 << HyperLogLog.P);
+  /** Register j holds the largest rank seen among hashes whose top P bits are j. */
+  readonly registers = new Uint8Array(1 << HyperLogLog.P);
 
   add(hash: number): void {
     const idx = hash >>> (32 - HyperLogLog.P);
-    const rest = (hash << HyperLogLog.P) | (1 << (HyperLogLog.P - 1));
-    const rank = Math.clz32(rest) + 1;
+    const rank = Math.clz32((hash << HyperLogLog.P) | (1 << (HyperLogLog.P - 1))) + 1;
     if (rank > this.registers[idx]) this.registers[idx] = rank;
   }
 
@@ -120,7 +122,7 @@ export async function scanNumericColumns(
     // which rows of this chunk join the sample (the same rows for every column)
     let nKeep = 0;
     for (let i = 0; i < rows; i++) {
-      if (threshold >= 2 ** 32 || fmix32((row + i) ^ seedMix) < threshold) keep[nKeep++] = i;
+      if (threshold >= 2 ** 32 || fmix32((row + i) ^ seedMix) >>> 0 < threshold) keep[nKeep++] = i;
     }
     if (sampled + nKeep > sample[0].length) {
       const cap = Math.max(sample[0].length * 2, sampled + nKeep);
@@ -151,7 +153,7 @@ export async function scanNumericColumns(
         const w = width[j];
         const top = nb[j] - 1;
         const r = spec.range;
-        const sketch = hll?.[j];
+        const regs = hll ? hll[j].registers : null;
         for (let i = 0; i < rows; i++) {
           const x = buf[i];
           if (Number.isNaN(x)) continue;
@@ -163,11 +165,14 @@ export async function scanNumericColumns(
             oor[j]++;
             if (r.alt && x >= r.alt.min && x <= r.alt.max) alt[j]++;
           }
-          if (sketch) {
-            // hash the value's 64 bits (0 and −0 alike)
+          if (regs) {
+            // hash the value's 64 bits (0 and −0 alike) into the HyperLogLog registers (inlined `add`)
             const lw = x === 0 ? 0 : words[2 * i];
             const hw = x === 0 ? 0 : words[2 * i + 1];
-            sketch.add(fmix32(lw ^ fmix32(hw ^ 0x27d4eb2f)));
+            const hh = fmix32(lw ^ fmix32(hw ^ 0x27d4eb2f));
+            const idx = hh >>> 18; // 32 − P
+            const rank = Math.clz32((hh << 14) | 0x2000) + 1;
+            if (rank > regs[idx]) regs[idx] = rank;
           }
         }
         const n0 = count[j];

@@ -88,10 +88,19 @@ export class DuckStore {
     } catch (e) {
       throw createError('AEGLE_STORE_QUERY', { reason: firstLine(e) }, { cause: e });
     }
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      yield chunk;
+    // one chunk ahead: DuckDB produces the next chunk (on its own thread) while the caller works on
+    // this one
+    let next = result.fetchChunk();
+    try {
+      for (;;) {
+        const chunk = await next;
+        if (!chunk || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
+        yield chunk;
+      }
+    } finally {
+      // a caller that stops early leaves one fetch in flight: let it settle before the result goes
+      await next.catch(() => null);
     }
   }
 
