@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/index.js';
+import { openSharedRedis } from './redis-client.js';
 
 export interface RateDecision {
   readonly allowed: boolean;
@@ -77,15 +78,7 @@ export class RedisRateLimiter implements RateLimiter {
     url: string,
     opts: { prefix?: string; logger?: Logger | null } = {},
   ): Promise<RedisRateLimiter> {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      connectTimeout: 2000,
-    });
-    redis.on('error', () => {}); // reported through hit()'s fallback; ioredis reconnects by itself
-    await redis.connect().catch(() => {});
+    const redis = await openSharedRedis(url);
     return new RedisRateLimiter(redis, opts.prefix ?? 'aegle:rl:', opts.logger ?? null);
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/index.js';
+import { openSharedRedis } from './redis-client.js';
 
 export interface ReplayGuard {
   readonly shared: boolean;
@@ -54,15 +55,7 @@ export class RedisReplayGuard implements ReplayGuard {
     url: string,
     opts: { prefix?: string; logger?: Logger | null } = {},
   ): Promise<RedisReplayGuard> {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      connectTimeout: 2000,
-    });
-    redis.on('error', () => {}); // reported through claim()'s fallback; ioredis reconnects by itself
-    await redis.connect().catch(() => {});
+    const redis = await openSharedRedis(url);
     return new RedisReplayGuard(redis, opts.prefix ?? 'aegle:jti:', opts.logger ?? null);
   }
 
