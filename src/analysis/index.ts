@@ -14,3 +14,4 @@ export * from './timeseries/index.js';
 export * from './charts/index.js';
 export * from './run.js';
 export * from './pool.js';
+export * from './json-safe.js';

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAegleError, makeFrame, numericColumn } from '../core/index.js';
-import { closeAnalysisPool, runAnalysis, runAnalysisInWorker } from './index.js';
-import { jsonSafe } from './worker.js';
+import { closeAnalysisPool, jsonSafe, runAnalysis, runAnalysisInWorker } from './index.js';
 
 // Kaplan–Meier on the classic 6-MP remission data (Freireich et al. 1963, 6-MP arm; Kleinbaum &
 // Klein, Survival Analysis, table 2.1): S(t) at 6 = 0.857, at 10 = 0.753, at 13 = 0.690

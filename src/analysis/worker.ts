@@ -4,6 +4,7 @@
  * identity does not survive the thread boundary).
  */
 import { isAegleError } from '../core/index.js';
+import { jsonSafe } from './json-safe.js';
 import { type AnalysisOptions, runAnalysis } from './run.js';
 import type { Frame } from '../core/index.js';
 
@@ -24,19 +25,6 @@ export type AnalysisReply =
         details: Record<string, unknown>;
       };
     };
-
-/** JSON-ready: typed arrays become arrays, non-finite numbers become null. */
-export function jsonSafe(v: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(v, (_k, x) =>
-      typeof x === 'number' && !Number.isFinite(x)
-        ? null
-        : ArrayBuffer.isView(x) && !(x instanceof DataView)
-          ? Array.from(x as unknown as ArrayLike<number>)
-          : x,
-    ),
-  );
-}
 
 export default function run(task: AnalysisTask): AnalysisReply {
   try {

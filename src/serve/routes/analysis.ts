@@ -90,19 +90,6 @@ const Output = Type.Object({
   chart: Type.Union([Json, Type.Null()], { description: 'Vega-Lite spec, or null for kinds without one' }),
 });
 
-/** JSON-ready: typed arrays become arrays, non-finite numbers become null. */
-export function jsonSafe(v: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(v, (_k, x) =>
-      typeof x === 'number' && !Number.isFinite(x)
-        ? null
-        : ArrayBuffer.isView(x) && !(x instanceof DataView)
-          ? Array.from(x as unknown as ArrayLike<number>)
-          : x,
-    ),
-  );
-}
-
 export function analysisRoutes(service: Service) {
   return async function plugin(app: FastifyInstance) {
     app.post(

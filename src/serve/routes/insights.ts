@@ -8,13 +8,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createError, getColumn, type Frame, type Matrix } from '../../core/index.js';
+import { jsonSafe } from '../../analysis/index.js';
 import { readFrame } from '../../dataset/index.js';
 import { type LoadedArtifact, modelMatrix } from '../../registry/index.js';
 import { buildReportData, reportCharts } from '../../report/index.js';
 import { getVersion, parseDatasetRef } from '../../store/index.js';
 import { Json, responses } from '../schemas.js';
 import type { Service } from '../service.js';
-import { jsonSafe } from './analysis.js';
 
 const Num = Type.Union([Type.Number(), Type.Null()]);
 const Pair = Type.Union([Type.Array(Num, { minItems: 2, maxItems: 2 }), Type.Null()]);
