@@ -1,22 +1,24 @@
 /**
  * CDS Hooks latency: `POST /cds-services/diabetes` (patient-view, full prefetch from a Synthea patient)
- * against the real service over loopback, 16 concurrent callers (autocannon), every call with its own
- * ES384 JWT (signature via jku/kid from a loopback JWKS, aud, exp, jti replay check), audit chain and
+ * against the real service over loopback, 16 concurrent callers, every call with its own JWT
+ * (signature via jku/kid from a loopback JWKS, aud, exp, jti replay check), audit chain and
  * prediction log on. The model: GBDT trained on the synthetic cohort as FHIR through the same code as
  * the end-to-end test (writeCohortFhir → ingestFhir → feature builder → runTrain). Target: p99 ≤ 50 ms.
  *
- * The service runs in its own process (as `aegle serve` does), so the load generator does not share
- * its event loop. Tokens are signed before timing starts, so the client's cost per call is a header
- * swap. Beside the latencies it prints the CPU the service and the client spent per call (from
- * /proc and `process.cpuUsage`) and the load average, since on a shared machine the latencies say as
- * much about the neighbours as about the service.
+ * The service runs in its own process (as `aegle serve` does). The callers are wrk (`-t2 -c16`, a
+ * 3 s warm-up then 10 s, bench/fhir/cds.lua; the serving benchmark's load generator) when it is
+ * installed, else autocannon (`--client autocannon`: `requests` calls after 300 warm-up calls) —
+ * both in their own process. Tokens are signed before timing starts, so a call costs the client a
+ * header swap. Beside the latencies it prints the CPU the service and the client spent per call (from
+ * /proc) and the load average: on 2 cores shared with the load generator the latencies say as much
+ * about the machine as about the service.
  *
- *   npx tsx bench/fhir/cds.ts [requests=6000] [alg=ES384|RS384|ES256]
+ *   npx tsx bench/fhir/cds.ts [requests=6000] [alg=ES384|RS384|ES256] [--client wrk|autocannon]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +39,17 @@ const SYNTHEA = path.resolve(
   HERE,
   '../../../shared/data/fhir/synthea/Emery_Purdy_298c62e6-b204-4a14-8e21-73d5be0ce22e.json',
 );
-const N = Number(process.argv[2] ?? 6000);
-const ALG = process.argv[3] ?? 'ES384';
+const positional = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--client');
+const N = Number(positional[0] ?? 6000);
+const ALG = positional[1] ?? 'ES384';
+const clientArg = process.argv.indexOf('--client');
+const CLIENT =
+  clientArg > 0 ? process.argv[clientArg + 1] : existsSync('/usr/bin/wrk') ? 'wrk' : 'autocannon';
+/** wrk: seconds of warm-up and of the measured run. */
+const WARM_S = 3;
+const RUN_S = 10;
 const CONNECTIONS = 16;
 const ISSUER = 'https://ehr.bench';
 
@@ -57,6 +68,8 @@ if (process.argv[2] === '--serve') {
   });
   const { key } = await createApiKey(server.service.meta, { role: 'admin', label: 'bench' });
   console.log(JSON.stringify({ url: server.url, key }));
+  // exit (not die) on SIGTERM so that --cpu-prof (BENCH_CPU_PROF) writes its profile
+  process.on('SIGTERM', () => process.exit(0));
   await new Promise(() => {});
 }
 
@@ -193,7 +206,9 @@ try {
       .setJti(`bench-${i}`)
       .sign(kp.privateKey);
   const warm = 300;
-  const tokens = await Promise.all(Array.from({ length: N + warm }, (_, i) => sign(i)));
+  // wrk runs for a time, not a count: enough distinct tokens for 1,500 calls/s over warm-up and run
+  const nTokens = CLIENT === 'wrk' ? 1500 * (WARM_S + RUN_S) : N + warm;
+  const tokens = await Promise.all(Array.from({ length: nTokens }, (_, i) => sign(i)));
   const check = await fetch(aud, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` },
@@ -202,7 +217,7 @@ try {
   const card = ((await check.json()) as { cards: Array<{ summary: string }> }).cards[0];
   console.error(`card: ${card.summary}`);
 
-  const run = (amount: number, offset: number) => {
+  const runAutocannon = (amount: number, offset: number) => {
     let i = offset;
     return autocannon({
       url: aud,
@@ -221,6 +236,43 @@ try {
       ],
     });
   };
+  /** wrk -t2 -c16 over `toks` for `seconds`; its CPU seconds from /usr/bin/time. */
+  const runWrk = (toks: string[], seconds: number) => {
+    const tokFile = path.join(dir, 'tokens.txt');
+    const bodyFile = path.join(dir, 'body.json');
+    const timeFile = path.join(dir, 'wrk-time.txt');
+    writeFileSync(tokFile, `${toks.join('\n')}\n`);
+    writeFileSync(bodyFile, body);
+    const r = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%U %S',
+        '-o',
+        timeFile,
+        'wrk',
+        '-t2',
+        `-c${CONNECTIONS}`,
+        `-d${seconds}s`,
+        '--latency',
+        '--timeout',
+        '5s',
+        '-s',
+        path.join(HERE, 'cds.lua'),
+        aud,
+      ],
+      {
+        env: { ...process.env, CDS_TOKENS: tokFile, CDS_BODY: bodyFile, CDS_THREADS: '2' },
+        encoding: 'utf8',
+      },
+    );
+    const m = /WRKJSON (\{.*\})/.exec(r.stdout);
+    if (!m) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
+    const [u, sy] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    const w = JSON.parse(m[1]) as Record<string, number>;
+    w.cpuS = u + sy;
+    return w;
+  };
   /** CPU seconds (user + system) the service process has used, from /proc (Linux); null elsewhere. */
   const serviceCpu = (): number | null => {
     try {
@@ -230,25 +282,67 @@ try {
       return null;
     }
   };
-  await run(warm - 1, 1);
-  const load0 = loadavg()[0];
-  const svc0 = serviceCpu();
-  const cli0 = process.cpuUsage();
-  const r = await run(N, warm);
-  const cli = process.cpuUsage(cli0);
+  let measured: {
+    requests: number;
+    non2xx: number;
+    errors: number;
+    rps: number;
+    latencyMs: { p50: number; p90: number; p99: number; max: number };
+    clientCpuS: number;
+  };
+  let load0: number;
+  let svc0: number | null;
+  if (CLIENT === 'wrk') {
+    const warmN = 1500 * WARM_S;
+    runWrk(tokens.slice(1, warmN), WARM_S);
+    load0 = loadavg()[0];
+    svc0 = serviceCpu();
+    const w = runWrk(tokens.slice(warmN), RUN_S);
+    const ms = (v: number) => Number(v.toFixed(1));
+    measured = {
+      requests: w.requests,
+      non2xx: w.non2xx,
+      errors: w.err_connect + w.err_read + w.err_write + w.err_timeout,
+      rps: Math.round(w.req_per_s),
+      latencyMs: {
+        p50: ms(w.lat_p50_ms),
+        p90: ms(w.lat_p90_ms),
+        p99: ms(w.lat_p99_ms),
+        max: ms(w.lat_max_ms),
+      },
+      clientCpuS: w.cpuS,
+    };
+  } else {
+    await runAutocannon(warm - 1, 1);
+    load0 = loadavg()[0];
+    svc0 = serviceCpu();
+    const cli0 = process.cpuUsage();
+    const r = await runAutocannon(N, warm);
+    const cli = process.cpuUsage(cli0);
+    measured = {
+      requests: r.requests.total,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      rps: Math.round(r.requests.average),
+      latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+      clientCpuS: (cli.user + cli.system) / 1e6,
+    };
+  }
   const svc1 = serviceCpu();
-  const perCall = (s: number) => Number(((s * 1000) / r.requests.total).toFixed(2));
+  const perCall = (sec: number) => Number(((sec * 1000) / measured.requests).toFixed(2));
   const out = {
-    requests: r.requests.total,
-    non2xx: r.non2xx,
-    errors: r.errors,
-    rps: Math.round(r.requests.average),
-    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+    client:
+      CLIENT === 'wrk' ? `wrk -t2 -c${CONNECTIONS} -d${RUN_S}s (after ${WARM_S} s warm-up)` : 'autocannon',
+    requests: measured.requests,
+    non2xx: measured.non2xx,
+    errors: measured.errors,
+    rps: measured.rps,
+    latencyMs: measured.latencyMs,
     connections: CONNECTIONS,
     jwtAlg: ALG,
     cpuMsPerCall: {
       service: svc0 === null || svc1 === null ? null : perCall(svc1 - svc0),
-      client: perCall((cli.user + cli.system) / 1e6),
+      client: perCall(measured.clientCpuS),
     },
     cpus: cpus().length,
     loadAvg1m: { before: Number(load0.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },

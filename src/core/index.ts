@@ -5,3 +5,4 @@ export * from './hash.js';
 export * from './frame.js';
 export * from './clinical-ranges.js';
 export * from './params.js';
+export * from './worker-script.js';

@@ -41,8 +41,20 @@ class PathStore {
   }
 }
 
-/** Depth of every tree's deepest leaf. */
+const depthCache = new WeakMap<TreeArrays, number>();
+const meansCache = new WeakMap<TreeArrays, Map<number, Float64Array>>();
+
+/** Depth of every tree's deepest leaf (computed once per tree ensemble: `TreeArrays` are never mutated). */
 export function maxTreeDepth(t: TreeArrays): number {
+  let d = depthCache.get(t);
+  if (d === undefined) {
+    d = computeMaxDepth(t);
+    depthCache.set(t, d);
+  }
+  return d;
+}
+
+function computeMaxDepth(t: TreeArrays): number {
   const n = t.feature.length;
   const depth = new Int32Array(n);
   let dmax = 0;
@@ -59,9 +71,24 @@ export function maxTreeDepth(t: TreeArrays): number {
 
 /**
  * Cover-weighted mean output of every node (XGBoost's `FillNodeMeanValues`): leaves keep their value,
- * an inner node averages its children by cover. The root's mean is the tree's expected value.
+ * an inner node averages its children by cover. The root's mean is the tree's expected value. Kept
+ * per tree ensemble and value column (read-only: callers must not write to it).
  */
 export function nodeMeanValues(t: TreeArrays, valueCol: number): Float64Array {
+  let byCol = meansCache.get(t);
+  if (!byCol) {
+    byCol = new Map();
+    meansCache.set(t, byCol);
+  }
+  let m = byCol.get(valueCol);
+  if (!m) {
+    m = computeNodeMeans(t, valueCol);
+    byCol.set(valueCol, m);
+  }
+  return m;
+}
+
+function computeNodeMeans(t: TreeArrays, valueCol: number): Float64Array {
   const n = t.feature.length;
   const dim = t.valueDim;
   const mean = new Float64Array(n);

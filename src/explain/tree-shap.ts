@@ -34,11 +34,23 @@ export function isTreeModel(model: FittedModel): boolean {
   return model instanceof FittedGbdt || model instanceof FittedForest || model instanceof FittedCart;
 }
 
+const viewCache = new WeakMap<FittedModel, TreeModelView>();
+
 /**
  * The trees of a fitted tree model. Binary classifiers expose one output (the positive class: its
- * margin for GBDT, its probability for forests); multiclass ones one output per class.
+ * margin for GBDT, its probability for forests); multiclass ones one output per class. Built once
+ * per model (fitted models are never mutated).
  */
 export function treeModelView(model: FittedModel): TreeModelView {
+  let v = viewCache.get(model);
+  if (!v) {
+    v = buildTreeModelView(model);
+    viewCache.set(model, v);
+  }
+  return v;
+}
+
+function buildTreeModelView(model: FittedModel): TreeModelView {
   const all = (n: number) => Int32Array.from({ length: n }, (_, k) => k);
   if (model instanceof FittedGbdt) {
     const K = model.nOutputs;

@@ -17,11 +17,8 @@
  * called after throwing an instance of 'Napi::Error'"). `close` asks the worker to exit after the
  * requests it already holds instead.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createError } from '../../core/index.js';
+import { createError, workerScript } from '../../core/index.js';
 import {
   describeSession,
   firstLine,
@@ -156,20 +153,6 @@ function owned(t: TensorData): TensorData {
  * TypeScript sources (tsx, vitest), a loader that registers tsx in the worker and imports the `.ts`
  * (about a second more per worker start; the compiled build starts in a few hundred milliseconds).
  */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const js = new URL('./session-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { script: js, eval: false };
-  const ts = new URL('./session-worker.ts', import.meta.url).href;
-  // the ESM build of tsx's API (`require.resolve` finds the CommonJS one, which cannot register here)
-  const api = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const tsx = pathToFileURL(api).href;
-  return {
-    script: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`,
-    eval: true,
-  };
-}
 
 interface Call {
   resolve(r: WorkerReply & { ok: true }): void;
@@ -297,7 +280,7 @@ export class WorkerHost implements SessionHost {
   private ensureWorker(): Worker {
     if (this.closed) throw createError('AEGLE_RUNTIME_CLOSED', { model: this.model });
     if (this.worker) return this.worker;
-    const { script, eval: isEval } = workerScript();
+    const { script, eval: isEval } = workerScript(new URL('./session-worker.js', import.meta.url));
     const worker = new Worker(script, { eval: isEval });
     worker.unref();
     let crash: string | null = null;

@@ -415,7 +415,28 @@ describe('a patient-view call built from a Synthea patient', () => {
     );
     const bad = await call({ hook: 'patient-view', hookInstance: 'x', context: {} }, await jwt());
     expect(bad.status).toBe(400);
-    expect(validateOperationOutcome(await bad.json())).toEqual([]);
+    const badOo = await bad.json();
+    expect(validateOperationOutcome(badOo)).toEqual([]);
+    expect(badOo.issue[0].diagnostics).toMatch(/context\.patientId/);
+    // a body that is not JSON: refused by the scoring thread with the parser's reason, after the
+    // caller was authenticated (an unauthenticated one learns nothing about the body)
+    const notJson = await s.fetch('/cds-services/diabetes', {
+      method: 'POST',
+      key: await jwt(),
+      headers: { 'content-type': 'application/json' },
+      body: '{"hook": "patient-view", ',
+    });
+    expect(notJson.status).toBe(400);
+    const oo = await notJson.json();
+    expect(validateOperationOutcome(oo)).toEqual([]);
+    expect(oo.issue[0].diagnostics).toMatch(/not valid JSON/);
+    const anonymous = await s.fetch('/cds-services/diabetes', {
+      method: 'POST',
+      key: null,
+      headers: { 'content-type': 'application/json' },
+      body: '{"hook": ',
+    });
+    expect(anonymous.status).toBe(401);
   });
 });
 

@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { type AegleError, createError, isAegleError } from '../../core/index.js';
@@ -33,17 +34,17 @@ import {
 } from '../../fhir/index.js';
 import type { NativeModel } from '../../runtime/index.js';
 import { CdsJwtVerifier } from '../cds-jwt.js';
-import {
-  type FhirScore,
-  featureSpecOf,
-  featureWords,
-  outcomeConcept,
-  resourcesOf,
-  scorePatient,
-} from '../fhir-scoring.js';
+import { CdsScoringPool } from '../cds-pool.js';
+import { featureSpecOf, featureWords, outcomeConcept, resourcesOf, scorePatient } from '../fhir-scoring.js';
 import { roleAllows } from '../rbac.js';
 import type { Service } from '../service.js';
-import { fhirJsonParsers, fhirResponses, intendedUseLookup, operationOutcomeErrors } from './fhir.js';
+import {
+  FHIR_JSON,
+  fhirJsonParsers,
+  fhirResponses,
+  intendedUseLookup,
+  operationOutcomeErrors,
+} from './fhir.js';
 import { inputHash } from './models.js';
 
 const Coding = Type.Object({
@@ -109,6 +110,7 @@ const FeedbackSchema = Type.Object(
 );
 
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const checkIdParam = TypeCompiler.Compile(IdParam);
 
 /** Reasons a clinician may give for overriding a risk card (echoed in feedback). */
 const OVERRIDE_SYSTEM = 'https://aegle.dev/cds/override-reason';
@@ -143,6 +145,15 @@ interface Deployed {
   readonly spec: FeatureSpec;
 }
 
+/** What a card shows of a score (from the scoring thread, or `scorePatient` on this one). */
+interface CardScore {
+  readonly probability: number;
+  readonly factors: ReadonlyArray<{ readonly feature: string; readonly sentence: string }>;
+  readonly basisCount: number;
+  readonly indexMs: number;
+  readonly ignored: readonly string[];
+}
+
 const templatesBySpec = new WeakMap<FeatureSpec, Readonly<Record<string, string>>>();
 
 /** The prefetch templates of a spec, derived once per spec (the spec lives as long as its model). */
@@ -170,6 +181,9 @@ export function cdsHooksRoutes(service: Service) {
       registers: [service.metrics.registry],
     });
     let listed: { at: number; services: CdsService[] } | null = null;
+    const scoring = new CdsScoringPool();
+    const warmed = new WeakSet<NativeModel>();
+    app.addHook('onClose', async () => scoring.close());
 
     const baseUrl = (req: FastifyRequest) => cfg.publicUrl ?? `${req.protocol}://${req.host}`;
 
@@ -186,6 +200,13 @@ export function cdsHooksRoutes(service: Service) {
       const spec = featureSpecOf(model);
       if (!spec || model.task !== 'binary')
         throw createError('AEGLE_CDS_SERVICE_NOT_FOUND', { id, alias: cfg.alias });
+      if (!warmed.has(model)) {
+        // the scoring thread loads its own copy: start now (discovery, or the first call)
+        warmed.add(model);
+        void scoring
+          .warm({ artifactPath: model.artifact.dir, name: model.ref.name, version: model.ref.version })
+          .catch(() => {});
+      }
       return { model, spec };
     };
 
@@ -304,7 +325,7 @@ export function cdsHooksRoutes(service: Service) {
       return items;
     };
 
-    const cardOf = async (req: FastifyRequest, d: Deployed, s: FhirScore, uuid: string): Promise<CdsCard> => {
+    const cardOf = async (req: FastifyRequest, d: Deployed, s: CardScore, uuid: string): Promise<CdsCard> => {
       const { model, spec } = d;
       const m = model.artifact.manifest;
       const threshold = m.threshold ?? 0.5;
@@ -332,7 +353,7 @@ export function cdsHooksRoutes(service: Service) {
         '',
         `**Intended use:** ${await intendedUse(model.ref.name)}`,
         '',
-        `**Data used:** ${s.features.basis.length} resources, index ${new Date(s.indexMs).toISOString().slice(0, 10)}.`,
+        `**Data used:** ${s.basisCount} resources, index ${new Date(s.indexMs).toISOString().slice(0, 10)}.`,
       ];
       if (s.ignored.length) lines.push('', `**Adjusted inputs:** ${s.ignored.join('; ')}.`);
       return {
@@ -393,71 +414,109 @@ export function cdsHooksRoutes(service: Service) {
       },
     );
 
-    app.post(
-      '/cds-services/:id',
-      {
-        config: { public: true },
-        bodyLimit: service.config.serve.predictBodyLimit,
-        schema: {
-          tags: ['cds-hooks'],
-          summary: 'Call a CDS service (patient-view): risk card from prefetch or the FHIR server',
-          params: IdParam,
-          body: HookRequestSchema,
-          response: fhirResponses({ 200: CardsSchema }),
+    // The call route keeps its body as text: the scoring thread parses and checks it. The body schema
+    // stays on the route for the OpenAPI document, and this route's validator skips the body.
+    await app.register(async (call) => {
+      call.removeContentTypeParser(['application/json', FHIR_JSON]);
+      for (const type of ['application/json', FHIR_JSON])
+        call.addContentTypeParser(
+          type,
+          { parseAs: 'string', bodyLimit: service.config.serve.predictBodyLimit },
+          (req, body, done) => {
+            (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+            done(null, body);
+          },
+        );
+      call.post(
+        '/cds-services/:id',
+        {
+          config: { public: true },
+          bodyLimit: service.config.serve.predictBodyLimit,
+          validatorCompiler: ({ httpPart }) =>
+            httpPart === 'body'
+              ? () => true
+              : (data: unknown) =>
+                  checkIdParam.Check(data)
+                    ? true
+                    : { error: new Error('params/id must be a service id of 1 to 64 characters') },
+          schema: {
+            tags: ['cds-hooks'],
+            summary: 'Call a CDS service (patient-view): risk card from prefetch or the FHIR server',
+            params: IdParam,
+            body: HookRequestSchema,
+            response: fhirResponses({ 200: CardsSchema }),
+          },
         },
-      },
-      async (req) => {
-        const { id } = req.params as { id: string };
-        const who = await authenticate(req, id);
-        const audit = (modelVersion: string | null, summary: string) =>
-          service.audit.append({
-            ...who,
-            action: 'cds.call',
-            resource: `model:${id}@${cfg.alias}`,
-            modelVersion,
-            inputHash: inputHash(req),
-            outputSummary: summary,
-          });
-        let d: Deployed | null = null;
-        try {
-          d = await deployed(id);
-          const parsed = parseCdsHookRequest(req.body);
-          if (!parsed.ok)
-            throw createError('AEGLE_CDS_BAD_REQUEST', { problems: parsed.problems.join('; ') });
-          const r = parsed.request;
-          if (r.hook !== 'patient-view')
-            throw createError('AEGLE_CDS_BAD_REQUEST', {
-              problems: `hook '${r.hook}' is not served by ${id} (patient-view)`,
+        async (req) => {
+          const { id } = req.params as { id: string };
+          const who = await authenticate(req, id);
+          let bodyHash: string | null = null; // from the scoring thread when it scored the call
+          const audit = (modelVersion: string | null, summary: string) =>
+            service.audit.append({
+              ...who,
+              action: 'cds.call',
+              resource: `model:${id}@${cfg.alias}`,
+              modelVersion,
+              inputHash: bodyHash ?? inputHash(req),
+              outputSummary: summary,
             });
-          const items = await gather(r, d.spec);
-          const s = scorePatient(d.model, items, { indexMs: Date.now(), patientId: r.context.patientId });
-          if ('missing' in s) throw createError('AEGLE_CDS_DATA_MISSING', { missing: s.missing.join(', ') });
-          const uuid = randomUUID();
-          const card = await cardOf(req, d, s, uuid);
-          const v = d.model.ref.version;
-          service.predictionLog.record({
-            modelName: id,
-            version: v,
-            requestId: uuid,
-            rows: [s.raw],
-            probability: [s.probability],
-            labels: [s.label],
-          });
-          service.metrics.predictions.inc({ model: id, version: String(v) });
-          service.metrics.predictionRequests.inc({ model: id, version: String(v), outcome: 'ok' });
-          audit(
-            String(v),
-            `${card.indicator} p=${s.probability.toFixed(4)} card=${uuid} hookInstance=${r.hookInstance.slice(0, 64)}`,
-          );
-          return { cards: [card] };
-        } catch (e) {
-          const v = d ? String(d.model.ref.version) : null;
-          if (d) service.metrics.predictionRequests.inc({ model: id, version: v!, outcome: 'rejected' });
-          audit(v, `rejected ${(e as AegleError).code ?? 'error'}`);
-          throw e;
-        }
-      },
-    );
+          let d: Deployed | null = null;
+          try {
+            d = await deployed(id);
+            const text = (req as FastifyRequest & { rawBody?: string }).rawBody ?? '';
+            const indexMs = Date.now();
+            let s: CardScore & {
+              label: string | null;
+              raw: (number | string | null)[];
+              hookInstance: string;
+            };
+            const scored = await scoring.score({
+              artifactPath: d.model.artifact.dir,
+              name: d.model.ref.name,
+              version: d.model.ref.version,
+              body: text,
+              serviceId: id,
+              indexMs,
+            });
+            if (scored) {
+              s = scored;
+              bodyHash = scored.inputHash;
+            } else {
+              // a prefetch template without data: fetch it from the EHR's FHIR server, score here
+              const r = parseCdsHookRequest(JSON.parse(text)) as { ok: true; request: CdsHookRequest };
+              const items = await gather(r.request, d.spec);
+              const f = scorePatient(d.model, items, { indexMs, patientId: r.request.context.patientId });
+              if ('missing' in f)
+                throw createError('AEGLE_CDS_DATA_MISSING', { missing: f.missing.join(', ') });
+              s = { ...f, basisCount: f.features.basis.length, hookInstance: r.request.hookInstance };
+            }
+            const uuid = randomUUID();
+            const card = await cardOf(req, d, s, uuid);
+            const v = d.model.ref.version;
+            service.predictionLog.record({
+              modelName: id,
+              version: v,
+              requestId: uuid,
+              rows: [s.raw],
+              probability: [s.probability],
+              labels: [s.label],
+            });
+            service.metrics.predictions.inc({ model: id, version: String(v) });
+            service.metrics.predictionRequests.inc({ model: id, version: String(v), outcome: 'ok' });
+            audit(
+              String(v),
+              `${card.indicator} p=${s.probability.toFixed(4)} card=${uuid} hookInstance=${s.hookInstance.slice(0, 64)}`,
+            );
+            return { cards: [card] };
+          } catch (e) {
+            const v = d ? String(d.model.ref.version) : null;
+            if (d) service.metrics.predictionRequests.inc({ model: id, version: v!, outcome: 'rejected' });
+            audit(v, `rejected ${(e as AegleError).code ?? 'error'}`);
+            throw e;
+          }
+        },
+      );
+    });
 
     app.post(
       '/cds-services/:id/feedback',
