@@ -4,9 +4,13 @@
  * latency bound checked in the same run.
  *
  * The bound (Triton's dynamic batcher, and src/runtime/batcher.ts): with at most maxBatchSize rows in
- * flight, a request waits at most maxQueueDelay plus one batch's compute. So batching runs with
- * maxBatchSize = the 64 clients, and the bound printed is maxQueueDelay + the median compute of a full
- * batch measured in the same case. With batching off no such bound applies (each request queues
+ * flight, a request takes at most maxQueueDelay plus one batch's compute. Batching runs with
+ * maxBatchSize = the 64 clients, and the bound is checked per request: each request's latency minus
+ * the compute of the batch it rode in (the batch's round trip to the model thread, as the batcher
+ * times it) must stay within maxQueueDelay — its p99 and maximum are printed. Since one batch's
+ * compute varies (2–3× between median and p99 on a shared 2-core machine), the row also compares
+ * the p99 latency with maxQueueDelay + the median compute of a full batch, a stricter reading that
+ * holds only where compute is steady. With batching off no such bound applies (each request queues
  * behind the other 63); the row shows 64 × the median one-row compute for reference.
  *
  * Each case warms up (new batch shapes cost onnxruntime an allocation the first time), then measures
@@ -53,9 +57,14 @@ async function bench(c: Case, batching: boolean) {
   let lat: number[] = [];
   let compute: number[] = [];
   let queued: number[] = [];
+  let excess: number[] = [];
   let batches = 0;
+  // the batch that just finished: its callers' continuations run after onBatch and before the next
+  // batch can finish (one batch executes at a time), so each request is paired with its own batch
+  let lastBatchMs = 0;
   ep.onBatch = (rows, secs) => {
     batches++;
+    lastBatchMs = secs * 1000;
     if (rows === maxBatchSize) compute.push(secs * 1000);
   };
   ep.onRequest = (queueSecs) => queued.push(queueSecs * 1000);
@@ -65,7 +74,9 @@ async function bench(c: Case, batching: boolean) {
         while (!until()) {
           const t = performance.now();
           await ep.infer(f);
-          lat.push(performance.now() - t);
+          const l = performance.now() - t;
+          lat.push(l);
+          excess.push(l - lastBatchMs);
         }
       }),
     );
@@ -74,6 +85,7 @@ async function bench(c: Case, batching: boolean) {
   lat = [];
   compute = [];
   queued = [];
+  excess = [];
   batches = 0;
   const load0 = loadavg()[0];
   const t0 = performance.now();
@@ -85,6 +97,7 @@ async function bench(c: Case, batching: boolean) {
   await ep.close();
   lat.sort((a, b) => a - b);
   queued.sort((a, b) => a - b);
+  excess.sort((a, b) => a - b);
   const computeMs = median(compute);
   compute.sort((a, b) => a - b);
   return {
@@ -95,6 +108,8 @@ async function bench(c: Case, batching: boolean) {
     computeMs,
     computeP99: quantile(compute, 0.99),
     queueP99: quantile(queued, 0.99),
+    excessP99: quantile(excess, 0.99),
+    excessMax: excess[excess.length - 1],
     bound: batching ? c.delayMicros / 1000 + computeMs : CLIENTS * computeMs,
     batches,
     load: (load0 + loadavg()[0]) / 2,
@@ -126,22 +141,24 @@ console.log(
   `${CLIENTS} closed-loop clients, ${SECONDS} s per case, intra-op threads ${THREADS ?? 'default'}, spinning ${SPINNING ? 'on' : 'off'}, sessions on the ${THREAD === 'main' ? 'event loop thread' : 'model worker thread'}`,
 );
 console.log(
-  '| model | batching | req/s | p50 ms | p99 ms | bound ms (delay + median full-batch compute) | p99 ≤ bound | queue-wait p99 ms | full-batch compute p99 ms | mean batch | batches | load |',
+  '| model | batching | req/s | p50 ms | p99 ms | beyond own batch p99 / max ms | ≤ delay (p99) | p99 vs delay + median full batch ms | queue-wait p99 ms | full-batch compute median / p99 ms | mean batch | batches | load |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   let offRps = 0;
   for (const on of [false, true]) {
     const r = await bench(c, on);
     if (!on) offRps = r.rps;
     const mode = on ? `on (max ${CLIENTS}, delay ${c.delayMicros / 1000} ms)` : 'off';
-    const bound = on
-      ? `${r.bound.toFixed(1)} (${c.delayMicros / 1000} + ${r.computeMs.toFixed(1)})`
+    const delayMs = c.delayMicros / 1000;
+    const vsMedian = on
+      ? `${r.p99.toFixed(1)} ${r.p99 <= r.bound ? '≤' : '>'} ${r.bound.toFixed(1)} (${delayMs} + ${r.computeMs.toFixed(1)})`
       : `— (64 × ${r.computeMs.toFixed(2)} = ${r.bound.toFixed(0)})`;
-    const met = on ? (r.p99 <= r.bound ? 'yes' : 'NO') : '—';
+    const beyond = `${r.excessP99.toFixed(1)} / ${r.excessMax.toFixed(1)}`;
+    const met = on ? (r.excessP99 <= delayMs ? 'yes' : 'NO') : '—';
     const speedup = on ? ` (${(r.rps / offRps).toFixed(2)}×)` : '';
     console.log(
-      `| ${c.name} | ${mode} | ${r.rps.toFixed(0)}${speedup} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${bound} | ${met} | ${r.queueP99.toFixed(1)} | ${r.computeP99.toFixed(1)} | ${r.meanBatch.toFixed(1)} | ${r.batches} | ${r.load.toFixed(1)} |`,
+      `| ${c.name} | ${mode} | ${r.rps.toFixed(0)}${speedup} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${beyond} | ${met} | ${vsMedian} | ${r.queueP99.toFixed(1)} | ${r.computeMs.toFixed(1)} / ${r.computeP99.toFixed(1)} | ${r.meanBatch.toFixed(1)} | ${r.batches} | ${r.load.toFixed(1)} |`,
     );
   }
 }

@@ -10,13 +10,17 @@
  * the end-to-end latency is 64 / throughput whatever the batcher does; only the in-batcher part can
  * be held to the bound.
  *
- * The clients run on the server's event loop (`loop`, the default) or on a worker thread of their own
- * (`thread`, as clients elsewhere would). Either way the case also reports the server event loop's
+ * The clients are wrk (`wrk`, the default when installed: `-t2 -c64`, its own process, the serving
+ * benchmark's post.lua), or fetch loops on the server's event loop (`loop`) or on a worker thread
+ * of the server's process (`thread`). Either way the case also reports the server event loop's
  * delay (p99 and max, `monitorEventLoopDelay`): a timer or a worker's answer waits that long for the
  * loop, so it shows how much of the in-batcher time is the loop's HTTP work rather than the batcher.
- * Run: npx tsx bench/onnx/http.ts [seconds-per-case] [loop|thread]
+ * Run: npx tsx bench/onnx/http.ts [seconds-per-case] [wrk|loop|thread]
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -27,7 +31,9 @@ const DATA = new URL('../../../shared/data/onnx/', import.meta.url).pathname;
 const SECONDS = Number(process.argv[2] ?? 5);
 const CLIENTS = 64;
 const DELAY_MICROS = 2000;
-const CLIENTS_ON_THREAD = process.argv[3] === 'thread';
+const CLIENT_MODE = process.argv[3] ?? (existsSync('/usr/bin/wrk') ? 'wrk' : 'thread');
+const CLIENTS_ON_THREAD = CLIENT_MODE === 'thread';
+const CLIENTS_WRK = CLIENT_MODE === 'wrk';
 
 /** The closed-loop clients as a worker script (plain JS: it only fetches). */
 const CLIENT_SCRIPT = `
@@ -65,6 +71,50 @@ function clientsOnThread(url: string, key: string, body: string): Promise<{ lat:
   });
 }
 
+/** wrk (-t2, 64 connections) in its own process; resolves with its summary (latencies in ms). */
+function clientsWrk(
+  url: string,
+  key: string,
+  body: string,
+): Promise<{ lat: number[]; errors: number; wrk: Record<string, number> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aegle-bench-onnx-'));
+  const bodyFile = path.join(dir, 'body.json');
+  writeFileSync(bodyFile, body);
+  const lua = new URL('../../../shared/peers/serve/post.lua', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      'wrk',
+      [
+        '-t2',
+        `-c${CLIENTS}`,
+        `-d${SECONDS}s`,
+        '--latency',
+        '--timeout',
+        '5s',
+        '-s',
+        lua,
+        '-H',
+        `Authorization: Bearer ${key}`,
+        url,
+      ],
+      { env: { ...process.env, WRK_BODY: bodyFile } },
+    );
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('exit', () => {
+      const m = /WRKJSON (\{.*\})/.exec(out);
+      if (!m) return reject(new Error(`wrk failed: ${out}`));
+      const w = JSON.parse(m[1]) as Record<string, number>;
+      resolve({
+        lat: [],
+        errors: w.non2xx + w.err_connect + w.err_read + w.err_write + w.err_timeout,
+        wrk: w,
+      });
+    });
+  });
+}
+
 const quantile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -95,7 +145,7 @@ async function main() {
     Input3: { dtype: 'float32' as const, shape: [1, 1, 28, 28], data: Float32Array.from(pixels) },
   };
   console.log(
-    `${CLIENTS} closed-loop HTTP clients, ${SECONDS} s per case, client and server in one process, clients ${CLIENTS_ON_THREAD ? 'on a thread of their own' : "on the server's event loop"}`,
+    `${CLIENTS} closed-loop HTTP clients, ${SECONDS} s per case, clients ${CLIENTS_WRK ? "from wrk -t2 (its own process, the serving benchmark's post.lua)" : CLIENTS_ON_THREAD ? "on a thread of the server's process" : "on the server's event loop"}`,
   );
   console.log(
     '| model | batching | req/s | p50 ms | p99 ms | in-batcher p99 ms | bound ms (delay + median compute of 64) | in-batcher p99 ≤ bound | queue-wait p99 ms | mean batch | loop delay p99 / max ms | load |',
@@ -140,9 +190,16 @@ async function main() {
     loopDelay.enable();
     let lat: number[] = [];
     let errors = 0;
+    let wrkSummary: Record<string, number> | null = null;
     const t0 = performance.now();
     const end = t0 + SECONDS * 1000;
-    if (CLIENTS_ON_THREAD)
+    if (CLIENTS_WRK)
+      ({
+        lat,
+        errors,
+        wrk: wrkSummary,
+      } = await clientsWrk(`${srv.url}/v2/models/${name}/infer`, srv.keys.admin, body));
+    else if (CLIENTS_ON_THREAD)
       ({ lat, errors } = await clientsOnThread(`${srv.url}/v2/models/${name}/infer`, srv.keys.admin, body));
     else
       await Promise.all(
@@ -165,14 +222,16 @@ async function main() {
     const load = (load0 + loadavg()[0]) / 2;
     const e2e = sorted(lat);
     const inB = sorted(inBatcher);
-    const rps = lat.length / wall;
+    const rps = wrkSummary ? wrkSummary.req_per_s : lat.length / wall;
+    const p50 = wrkSummary ? wrkSummary.lat_p50_ms : quantile(e2e, 0.5);
+    const p99 = wrkSummary ? wrkSummary.lat_p99_ms : quantile(e2e, 0.99);
     if (label === 'off') offRps = rps;
     const meanBatch = (s1.completed - s0.completed) / Math.max(1, s1.batches - s0.batches);
     const bound = DELAY_MICROS / 1000 + computeMs;
     const inP99 = quantile(inB, 0.99);
     const on = label !== 'off';
     console.log(
-      `| MNIST | ${label} | ${rps.toFixed(0)}${on ? ` (${(rps / offRps).toFixed(2)}×)` : ''} | ${quantile(e2e, 0.5).toFixed(1)} | ${quantile(e2e, 0.99).toFixed(1)} | ${inP99.toFixed(1)} | ${on ? `${bound.toFixed(1)} (${DELAY_MICROS / 1000} + ${computeMs.toFixed(1)})` : '—'} | ${on ? (inP99 <= bound ? 'yes' : 'NO') : '—'} | ${quantile(sorted(queued), 0.99).toFixed(1)} | ${meanBatch.toFixed(1)} | ${loopMs} | ${load.toFixed(1)} |${errors ? ` ${errors} errors` : ''}`,
+      `| MNIST | ${label} | ${rps.toFixed(0)}${on ? ` (${(rps / offRps).toFixed(2)}×)` : ''} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${inP99.toFixed(1)} | ${on ? `${bound.toFixed(1)} (${DELAY_MICROS / 1000} + ${computeMs.toFixed(1)})` : '—'} | ${on ? (inP99 <= bound ? 'yes' : 'NO') : '—'} | ${quantile(sorted(queued), 0.99).toFixed(1)} | ${meanBatch.toFixed(1)} | ${loopMs} | ${load.toFixed(1)} |${errors ? ` ${errors} errors` : ''}`,
     );
   }
   await srv.dispose();

@@ -90,7 +90,15 @@ writeFileSync(bodyFile, JSON.stringify({ rows: [row] }));
 const PORT = 8791;
 const server = spawn(
   process.execPath,
-  ['--import', 'tsx', path.join(HERE, 'server.ts'), home, String(PORT)],
+  [
+    '--import',
+    'tsx',
+    // BENCH_CPU_PROF=DIR: a CPU profile of the server (written when it exits)
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    path.join(HERE, 'server.ts'),
+    home,
+    String(PORT),
+  ],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 await new Promise<void>((resolve, reject) => {

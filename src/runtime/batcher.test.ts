@@ -69,6 +69,34 @@ describe('DynamicBatcher', () => {
     expect(sizes).toEqual([64]);
   });
 
+  it('dispatches a due queue after the callback that finds it due, not when a busy loop reaches timers', async () => {
+    const log: string[] = [];
+    const b = new DynamicBatcher<number, number>(
+      async (xs) => {
+        log.push(`batch ${xs.join(',')}`);
+        return xs;
+      },
+      { maxBatchSize: 64, maxQueueDelayMicros: 2000 },
+    );
+    const done = [b.submit(0)];
+    // two callbacks of one busy loop turn (as two HTTP requests would be): the first blocks past
+    // request 0's deadline, so its timer cannot fire before both have run
+    setImmediate(() => {
+      const t = performance.now();
+      while (performance.now() - t < 5);
+      done.push(b.submit(1));
+      log.push('callback 1 done');
+    });
+    setImmediate(() => {
+      log.push('callback 2');
+      done.push(b.submit(2));
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(done);
+    // requests 0 and 1 leave as soon as callback 1 ends; request 2 waits for its own deadline
+    expect(log).toEqual(['callback 1 done', 'batch 0,1', 'callback 2', 'batch 2']);
+  });
+
   it('rejects with AEGLE_RUNTIME_QUEUE_FULL (503) when the queue is full', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

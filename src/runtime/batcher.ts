@@ -95,6 +95,8 @@ export class DynamicBatcher<I, O> {
   /** The deadline wake-up: a timer, or an immediate when less than a millisecond is left. */
   private timer: { cancel(): void } | null = null;
   private afterBatchPending = false;
+  /** A microtask will dispatch a queue whose oldest request is past its delay (see pump). */
+  private duePending = false;
   private closed = false;
   private readonly s = {
     requests: 0,
@@ -271,6 +273,20 @@ export class DynamicBatcher<I, O> {
       const now = performance.now();
       const want = this.readyRows(now, reason !== 'submit');
       if (want === 0) {
+        if (reason === 'submit' && now >= this.deadline() - TIMER_SLACK_MS) {
+          // The oldest request is due but its timer has not fired: the event loop is busy (an HTTP
+          // server under load runs many requests' callbacks before timers). Dispatch once the
+          // current synchronous burst of submits ends — as a microtask, not after the loop gets to
+          // timers — so a busy loop does not stretch the queue delay.
+          if (!this.duePending) {
+            this.duePending = true;
+            queueMicrotask(() => {
+              this.duePending = false;
+              if (!this.closed && this.queue.length > 0) this.pump('deadline');
+            });
+          }
+          return;
+        }
         if (!this.timer) this.timer = this.wakeAt(this.deadline() - now);
         return;
       }
