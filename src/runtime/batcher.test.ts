@@ -78,12 +78,16 @@ describe('DynamicBatcher', () => {
       },
       { maxBatchSize: 64, maxQueueDelayMicros: 2000 },
     );
-    const done = [b.submit(0)];
-    // two callbacks of one busy loop turn (as two HTTP requests would be): the first blocks past
-    // request 0's deadline, so its timer cannot fire before both have run
+    const done: Array<Promise<number>> = [];
+    // three callbacks of one busy loop turn (as three HTTP requests would be; immediates queued
+    // together run in one check phase, before any timer): the first submits request 0 and blocks
+    // past its deadline, so its timer cannot fire before all three have run
     setImmediate(() => {
+      done.push(b.submit(0));
       const t = performance.now();
       while (performance.now() - t < 5);
+    });
+    setImmediate(() => {
       done.push(b.submit(1));
       log.push('callback 1 done');
     });

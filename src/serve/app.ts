@@ -36,8 +36,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a caller's role must have. */
     permission?: Permission;
-    /** Answers without a credential (health only). */
+    /** Answers without a credential (health only) — or see `selfAuth`. */
     public?: boolean;
+    /**
+     * With `public`: the route skips the key check here because it authenticates its callers itself
+     * (CDS Hooks: a CDS client's JWT, or a key whose role has `permission`), before reading the body.
+     */
+    selfAuth?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -54,7 +59,10 @@ export interface RouteInfo {
   readonly url: string;
   /** null for public routes. */
   readonly permission: Permission | null;
+  /** Answers without a credential. */
   readonly public: boolean;
+  /** Authenticates its callers itself (a key needs `permission`; see FastifyContextConfig.selfAuth). */
+  readonly selfAuth: boolean;
 }
 
 /** Whether the service takes traffic (false while starting and while shutting down). */
@@ -118,7 +126,8 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
         method,
         url: r.url,
         permission: r.config?.permission ?? (r.config?.public ? null : 'docs:read'),
-        public: Boolean(r.config?.public),
+        public: Boolean(r.config?.public) && !r.config?.selfAuth,
+        selfAuth: Boolean(r.config?.selfAuth),
       });
     }
   });

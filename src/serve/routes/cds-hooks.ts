@@ -430,7 +430,7 @@ export function cdsHooksRoutes(service: Service) {
       call.post(
         '/cds-services/:id',
         {
-          config: { public: true },
+          config: { public: true, selfAuth: true, permission: 'models:predict' },
           bodyLimit: service.config.serve.predictBodyLimit,
           validatorCompiler: ({ httpPart }) =>
             httpPart === 'body'
@@ -521,7 +521,9 @@ export function cdsHooksRoutes(service: Service) {
     app.post(
       '/cds-services/:id/feedback',
       {
-        config: { public: true },
+        config: { public: true, selfAuth: true, permission: 'models:predict' },
+        // the body is checked after the caller is authenticated (an anonymous caller learns nothing)
+        attachValidation: true,
         schema: {
           tags: ['cds-hooks'],
           summary: 'Feedback on cards (accepted / overridden), into the audit trail and metrics',
@@ -533,6 +535,7 @@ export function cdsHooksRoutes(service: Service) {
       async (req) => {
         const { id } = req.params as { id: string };
         const who = await authenticate(req, id);
+        if (req.validationError) throw req.validationError;
         const problems = validateFeedback(req.body);
         if (problems.length)
           throw createError('AEGLE_CDS_BAD_REQUEST', { problems: problems.slice(0, 5).join('; ') });
