@@ -5,7 +5,7 @@
  * The `report` job and `aegle demo` call `writeModelReport`; the numbers come from src/report.
  */
 import path from 'node:path';
-import { type Frame, type Matrix, createError, defineErrors, getColumn, takeRows } from '../core/index.js';
+import { type Frame, createError, defineErrors, getColumn, takeRows } from '../core/index.js';
 import { type LoadedArtifact, modelMatrix } from '../registry/index.js';
 import { type ModelCardInput, type WrittenReport, buildReportData, writeReport } from '../report/index.js';
 import { homePaths } from '../store/index.js';

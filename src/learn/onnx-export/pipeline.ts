@@ -141,7 +141,7 @@ function applyStep(g: GraphBuilder, f: FittedTransformer, cols: Cols): void {
     const dropFirst = f.params.drop === 'first' ? 1 : 0;
     st.columns.forEach((name, j) => {
       const c = cols.get(name);
-      if (!c || c.kind !== 'string')
+      if (c?.kind !== 'string')
         throw unsupported(`OneHotEncoder on column '${name}', which is not a text input`);
       const cats = [...st.categories[j], ...(st.nanColumn[j] ? [''] : [])];
       // [N, 1] strings → [N, 1, C] float; unknown strings give all zeros (zeros = 1)

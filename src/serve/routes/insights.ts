@@ -7,7 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { createError, getColumn, type Frame, type Matrix } from '../../core/index.js';
+import { createError, getColumn, type Frame } from '../../core/index.js';
 import { jsonSafe } from '../../analysis/index.js';
 import { readFrame } from '../../dataset/index.js';
 import { type LoadedArtifact, modelMatrix } from '../../registry/index.js';
