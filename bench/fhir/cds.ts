@@ -13,7 +13,10 @@
  * /proc) and the load average: on 2 cores shared with the load generator the latencies say as much
  * about the machine as about the service.
  *
- *   npx tsx bench/fhir/cds.ts [requests=6000] [alg=ES384|RS384|ES256] [--client wrk|autocannon]
+ *   npx tsx bench/fhir/cds.ts [requests=6000] [alg=ES384|RS384|ES256] [--client wrk|autocannon] [--dist]
+ *
+ * `--dist` runs the service from the built package (dist/, `npm run build` first) as `aegle serve`
+ * does; by default it runs from the TypeScript sources through tsx.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -50,6 +53,10 @@ const CLIENT =
 /** wrk: seconds of warm-up and of the measured run. */
 const WARM_S = 3;
 const RUN_S = 10;
+/** `--dist`: the service runs from the built package (as `aegle serve` does), not from sources via tsx. */
+const FROM_DIST = process.argv.includes('--dist');
+if (FROM_DIST && !existsSync(path.join(HERE, '../../dist/serve/index.js')))
+  throw new Error('--dist needs the built package: npm run build');
 const CONNECTIONS = 16;
 const ISSUER = 'https://ehr.bench';
 
@@ -80,16 +87,12 @@ const jwks = createServer((_req, res) => res.end(JSON.stringify({ keys: [pub] })
 await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
 const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
 const home = path.join(dir, 'home');
+const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const child = spawn(
   process.execPath,
-  [
-    ...process.execArgv,
-    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    fileURLToPath(import.meta.url),
-    '--serve',
-    home,
-    `${ISSUER}=${jwksUrl}`,
-  ],
+  FROM_DIST
+    ? [...prof, path.join(HERE, 'cds-serve.mjs'), home, `${ISSUER}=${jwksUrl}`]
+    : [...process.execArgv, ...prof, fileURLToPath(import.meta.url), '--serve', home, `${ISSUER}=${jwksUrl}`],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const s = await new Promise<{ url: string; key: string }>((resolve, reject) => {
