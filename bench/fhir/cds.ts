@@ -334,6 +334,7 @@ try {
   const svc1 = serviceCpu();
   const perCall = (sec: number) => Number(((sec * 1000) / measured.requests).toFixed(2));
   const out = {
+    service: FROM_DIST ? 'dist (built package)' : 'sources via tsx',
     client:
       CLIENT === 'wrk' ? `wrk -t2 -c${CONNECTIONS} -d${RUN_S}s (after ${WARM_S} s warm-up)` : 'autocannon',
     requests: measured.requests,
