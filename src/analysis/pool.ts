@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { AegleError, type Frame } from '../core/index.js';
+import { type Frame, fromWireError } from '../core/index.js';
 import type { AnalysisOptions } from './run.js';
 import type { AnalysisReply, AnalysisTask } from './worker.js';
 
@@ -46,11 +46,7 @@ export async function runAnalysisInWorker(
   }
   const task: AnalysisTask = { kind, frame, options };
   const reply = (await getPool().run(task, { transferList: transfer })) as AnalysisReply;
-  if (!reply.ok) {
-    const e = reply.error;
-    if (e.code === null) throw new Error(e.message);
-    throw new AegleError(e.code, e.message, e.status, e.details as never);
-  }
+  if (!reply.ok) throw fromWireError(reply.error);
   return { result: reply.result, text: reply.text, chart: reply.chart };
 }
 

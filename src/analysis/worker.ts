@@ -3,7 +3,7 @@
  * thread and returns JSON-ready output, or the coded error it raised (as plain fields, since class
  * identity does not survive the thread boundary).
  */
-import { isAegleError } from '../core/index.js';
+import { toWireError, type WireError } from '../core/index.js';
 import { jsonSafe } from './json-safe.js';
 import { type AnalysisOptions, runAnalysis } from './run.js';
 import type { Frame } from '../core/index.js';
@@ -16,15 +16,7 @@ export interface AnalysisTask {
 
 export type AnalysisReply =
   | { readonly ok: true; readonly result: unknown; readonly text: string; readonly chart: unknown }
-  | {
-      readonly ok: false;
-      readonly error: {
-        code: string | null;
-        message: string;
-        status: number;
-        details: Record<string, unknown>;
-      };
-    };
+  | { readonly ok: false; readonly error: WireError };
 
 export default function run(task: AnalysisTask): AnalysisReply {
   try {
@@ -36,14 +28,6 @@ export default function run(task: AnalysisTask): AnalysisReply {
       chart: out.chart ? jsonSafe(out.chart) : null,
     };
   } catch (e) {
-    if (isAegleError(e))
-      return {
-        ok: false,
-        error: { code: e.code, message: e.message, status: e.status, details: { ...e.details } },
-      };
-    return {
-      ok: false,
-      error: { code: null, message: e instanceof Error ? e.message : String(e), status: 500, details: {} },
-    };
+    return { ok: false, error: toWireError(e) };
   }
 }

@@ -83,6 +83,29 @@ export function isAegleError(e: unknown, code?: string): e is AegleError {
   return e instanceof AegleError && (code === undefined || e.code === code);
 }
 
+/**
+ * An error as it crosses a thread boundary (structured clone keeps no class identity): the coded
+ * fields of an AegleError, or `code: null` and the message of any other error.
+ */
+export interface WireError {
+  readonly code: string | null;
+  readonly message: string;
+  readonly status: number;
+  readonly details: ErrorParams;
+}
+
+/** `e` as plain fields for postMessage (see `fromWireError`). */
+export function toWireError(e: unknown): WireError {
+  if (isAegleError(e))
+    return { code: e.code, message: e.message, status: e.status, details: { ...e.details } };
+  return { code: null, message: e instanceof Error ? e.message : String(e), status: 500, details: {} };
+}
+
+/** The error `toWireError` described: the same AegleError (code, message, status, details), else an Error. */
+export function fromWireError(w: WireError): Error {
+  return w.code === null ? new Error(w.message) : new AegleError(w.code, w.message, w.status, w.details);
+}
+
 export const CoreErrors = defineErrors({
   AEGLE_CORE_INVALID_PARAM: {
     message: "The '{param}' parameter of {owner} must be {expected}. Got {got}.",

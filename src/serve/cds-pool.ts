@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AegleError, workerScript } from '../core/index.js';
+import { fromWireError, workerScript } from '../core/index.js';
 import type { CdsModelRef, CdsScoreReply, CdsScoreResult, CdsScoreTask } from './cds-worker.js';
 
 interface Pending {
@@ -54,8 +54,7 @@ export class CdsScoringPool {
       }
       const r = m.reply;
       if (r.ok) p.resolve(r.kind === 'scored' ? r.result : null);
-      else if (r.error.code === null) p.reject(new Error(r.error.message));
-      else p.reject(new AegleError(r.error.code, r.error.message, r.error.status, r.error.details as never));
+      else p.reject(fromWireError(r.error));
     });
     w.on('error', (e) => {
       crash = e.message.split('\n')[0];

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import './cds-errors.js';
-import { createError, isAegleError } from '../core/index.js';
+import { createError, toWireError, type WireError } from '../core/index.js';
 import {
   type CdsHookRequest,
   type FeatureSpec,
@@ -56,15 +56,7 @@ export type CdsScoreReply =
   | { readonly ok: true; readonly kind: 'scored'; readonly result: CdsScoreResult }
   /** The prefetch lacks a template's data: the event loop gathers it (FHIR server) and scores itself. */
   | { readonly ok: true; readonly kind: 'fetch' }
-  | {
-      readonly ok: false;
-      readonly error: {
-        code: string | null;
-        message: string;
-        status: number;
-        details: Record<string, unknown>;
-      };
-    };
+  | { readonly ok: false; readonly error: WireError };
 
 /** Models this thread has loaded, least recently used first. */
 const models = new Map<string, NativeModel>();
@@ -142,15 +134,7 @@ export function run(task: CdsScoreTask): CdsScoreReply {
   try {
     return score(task);
   } catch (e) {
-    if (isAegleError(e))
-      return {
-        ok: false,
-        error: { code: e.code, message: e.message, status: e.status, details: { ...e.details } },
-      };
-    return {
-      ok: false,
-      error: { code: null, message: (e as Error).message ?? String(e), status: 500, details: {} },
-    };
+    return { ok: false, error: toWireError(e) };
   }
 }
 

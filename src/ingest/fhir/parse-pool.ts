@@ -8,10 +8,8 @@
  * `IDLE_MS`, so that imports in a row pay for starting them once, and they never keep the process
  * alive while idle.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../core/index.js';
 import type { ChunkResult, ChunkTask } from './map-chunk.js';
 
 /** Tasks a worker holds at once: one running, one waiting, so that it never idles between two. */
@@ -34,26 +32,6 @@ export interface PooledResult {
 type Settle = { resolve(r: PooledResult): void; reject(e: unknown): void };
 type Message = { ready?: true; id?: number; result?: ChunkResult; bytes?: Uint8Array; error?: Error };
 
-/**
- * The worker script: the compiled `parse-worker.js` beside this file, or, when running from the
- * TypeScript sources (tsx, vitest), a loader that registers tsx in the worker and imports the `.ts`
- * (on Node 20 a worker does not inherit the loader hooks of `--import tsx`).
- */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const js = new URL('./parse-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { script: js, eval: false };
-  const ts = new URL('./parse-worker.ts', import.meta.url).href;
-  // the ESM build of tsx's API (`require.resolve` finds the CommonJS one, which cannot register here)
-  const api = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const tsx = pathToFileURL(api).href;
-  return {
-    script: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`,
-    eval: true,
-  };
-}
-
 export class ParsePool {
   private readonly lanes: Lane[] = [];
   private readonly settles = new Map<number, Settle>();
@@ -68,7 +46,7 @@ export class ParsePool {
     readonly size: number,
     private readonly onClose: () => void,
   ) {
-    const { script, eval: isEval } = workerScript();
+    const { script, eval: isEval } = workerScript(new URL('./parse-worker.js', import.meta.url));
     for (let i = 0; i < size; i++) {
       // A larger young generation: mapping makes many short-lived objects, and fewer scavenges pay off.
       const worker = new Worker(script, { eval: isEval, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
