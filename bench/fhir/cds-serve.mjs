@@ -1,9 +1,11 @@
-// The CDS benchmark's service from the built package (dist/, `npm run build` first), as `aegle serve`
-// runs: node bench/fhir/cds-serve.mjs HOME ISSUERS — prints its URL and an admin key, runs until killed.
-import { loadConfig } from '../../dist/config/index.js';
-import { createApiKey, startServer } from '../../dist/serve/index.js';
+// The CDS benchmark's service, alone in its process: node [--import tsx] bench/fhir/cds-serve.mjs
+// dist|src HOME ISSUERS — `dist` runs the built package (`npm run build` first) as `aegle serve` does,
+// `src` the TypeScript sources (needs `--import tsx`). Prints its URL and an admin key, runs until killed.
+const [from, home, issuers] = process.argv.slice(2);
+const base = from === 'dist' ? '../../dist' : '../../src';
+const { loadConfig } = await import(`${base}/config/index.js`);
+const { createApiKey, startServer } = await import(`${base}/serve/index.js`);
 
-const [home, issuers] = process.argv.slice(2);
 const config = loadConfig({ AEGLE_HOME: home, AEGLE_LOG_LEVEL: 'silent', AEGLE_CDS_ISSUERS: issuers });
 const server = await startServer(config, {
   httpLogger: false,

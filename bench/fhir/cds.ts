@@ -34,7 +34,6 @@ import { saveFeatures } from '../../src/dataset/index.js';
 import { parseFeatureSpec } from '../../src/fhir/index.js';
 import { ingestFhir } from '../../src/ingest/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createApiKey, startServer } from '../../src/serve/index.js';
 import { openDatasetStore } from '../../src/store/index.js';
 import { generateCohort, NO_DEFECTS, writeCohortFhir } from '../../src/synth/index.js';
 
@@ -68,26 +67,6 @@ if (FROM_DIST && !existsSync(path.join(HERE, '../../dist/serve/index.js')))
 const CONNECTIONS = 16;
 const ISSUER = 'https://ehr.bench';
 
-if (process.argv[2] === '--serve') {
-  // child: the service alone; prints its URL and an admin key, runs until killed
-  const config = loadConfig({
-    AEGLE_HOME: process.argv[3],
-    AEGLE_LOG_LEVEL: 'silent',
-    AEGLE_CDS_ISSUERS: process.argv[4],
-  });
-  const server = await startServer(config, {
-    httpLogger: false,
-    port: 0,
-    host: '127.0.0.1',
-    defaultMetrics: false,
-  });
-  const { key } = await createApiKey(server.service.meta, { role: 'admin', label: 'bench' });
-  console.log(JSON.stringify({ url: server.url, key }));
-  // exit (not die) on SIGTERM so that --cpu-prof (BENCH_CPU_PROF) writes its profile
-  process.on('SIGTERM', () => process.exit(0));
-  await new Promise(() => {});
-}
-
 const dir = mkdtempSync(path.join(tmpdir(), 'aegle-bench-cds-'));
 const kp = await generateKeyPair(ALG);
 const pub = { ...(await exportJWK(kp.publicKey)), kid: 'k1', alg: ALG };
@@ -98,9 +77,14 @@ const home = path.join(dir, 'home');
 const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const child = spawn(
   process.execPath,
-  FROM_DIST
-    ? [...prof, path.join(HERE, 'cds-serve.mjs'), home, `${ISSUER}=${jwksUrl}`]
-    : [...process.execArgv, ...prof, fileURLToPath(import.meta.url), '--serve', home, `${ISSUER}=${jwksUrl}`],
+  [
+    ...(FROM_DIST ? [] : process.execArgv), // sources: the tsx loader this bench runs under
+    ...prof,
+    path.join(HERE, 'cds-serve.mjs'),
+    FROM_DIST ? 'dist' : 'src',
+    home,
+    `${ISSUER}=${jwksUrl}`,
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const s = await new Promise<{ url: string; key: string }>((resolve, reject) => {
