@@ -277,6 +277,14 @@ try {
       return null;
     }
   };
+  /** Minor page faults of the service process so far (first touches of fresh memory), from /proc. */
+  const serviceFaults = (): number | null => {
+    try {
+      return Number(readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+    } catch {
+      return null;
+    }
+  };
   let measured: {
     requests: number;
     non2xx: number;
@@ -287,11 +295,13 @@ try {
   };
   let load0: number;
   let svc0: number | null;
+  let faults0: number | null = null;
   if (CLIENT === 'wrk') {
     const warmN = 1500 * WARM_S;
     runWrk(tokens.slice(1, warmN), WARM_S);
     load0 = loadavg()[0];
     svc0 = serviceCpu();
+    faults0 = serviceFaults();
     const w = runWrk(tokens.slice(warmN), RUN_S);
     const ms = (v: number) => Number(v.toFixed(1));
     measured = {
@@ -311,6 +321,7 @@ try {
     await runAutocannon(warm - 1, 1);
     load0 = loadavg()[0];
     svc0 = serviceCpu();
+    faults0 = serviceFaults();
     const cli0 = process.cpuUsage();
     const r = await runAutocannon(N, warm);
     const cli = process.cpuUsage(cli0);
@@ -324,6 +335,7 @@ try {
     };
   }
   const svc1 = serviceCpu();
+  const faults1 = serviceFaults();
   const perCall = (sec: number) => Number(((sec * 1000) / measured.requests).toFixed(2));
   const out = {
     service: FROM_DIST ? 'dist (built package)' : 'sources via tsx',
@@ -342,6 +354,11 @@ try {
       service: svc0 === null || svc1 === null ? null : perCall(svc1 - svc0),
       client: perCall(measured.clientCpuS),
     },
+    // first touches of fresh memory: on a VM that backs guest memory lazily each costs microseconds
+    pageFaultsPerCall:
+      faults0 === null || faults1 === null
+        ? null
+        : Number(((faults1 - faults0) / measured.requests).toFixed(1)),
     cpus: cpus().length,
     loadAvg1m: { before: Number(load0.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
     target: { p99Ms: 50 },

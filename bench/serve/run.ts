@@ -8,6 +8,9 @@
  * recorded beside every figure: the machine is shared. Writes bench/serve/results.json.
  *
  *   npx tsx bench/serve/run.ts [--peer-configs async_omp1,async_h11] [--skip-peer]
+ *                              [--phases single,factors,batch]   (default: all three)
+ *                              [--src]   (the server from the TypeScript sources; default: dist/,
+ *                                         as `aegle serve` runs it — `npm run build` first)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,15 @@ const peerConfigs = (
     : 'async_omp1'
 ).split(',');
 const skipPeer = args.includes('--skip-peer');
+const fromDist = !args.includes('--src');
+if (fromDist && !existsSync(path.join(ROOT, 'dist/serve/index.js'))) {
+  throw new Error('dist/ is missing: run `npm run build` first (or pass --src)');
+}
+const phases = new Set(
+  (args.includes('--phases') ? (args[args.indexOf('--phases') + 1] ?? '') : 'single,factors,batch').split(
+    ',',
+  ),
+);
 
 // 1. The data and split the peer uses: sklearn's breast cancer, stratified 70/30, random_state=0.
 const py = `
@@ -91,11 +103,11 @@ const PORT = 8791;
 const server = spawn(
   process.execPath,
   [
-    '--import',
-    'tsx',
+    ...(fromDist ? [] : ['--import', 'tsx']),
     // BENCH_CPU_PROF=DIR: a CPU profile of the server (written when it exits)
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    path.join(HERE, 'server.ts'),
+    path.join(HERE, 'server.mjs'),
+    fromDist ? 'dist' : 'src',
     home,
     String(PORT),
   ],
@@ -148,10 +160,10 @@ const wrk = (d: string, query = '') => {
   return out;
 };
 // like for like with the peer (probability and label), then the default answer (with top factors)
-wrk('3s', '?factors=0');
-const aegle = wrk('10s', '?factors=0');
-wrk('3s');
-const aegleFactors = wrk('10s');
+if (phases.has('single')) wrk('3s', '?factors=0');
+const aegle = phases.has('single') ? wrk('10s', '?factors=0') : null;
+if (phases.has('factors')) wrk('3s');
+const aegleFactors = phases.has('factors') ? wrk('10s') : null;
 
 // 4. The 10,000-row batch: client wall time per request (median of 15), server-side from /metrics.
 const big = JSON.stringify({
@@ -191,9 +203,9 @@ const batchRun = async (pauseMs: number, query = '') => {
 };
 // isolated (200 ms apart) and back to back; each response waits for its own prediction-log record
 // and audit entry to be committed
-const batchNoFactors = await batchRun(200, '?factors=0');
-const batchIsolated = await batchRun(200);
-const batchBackToBack = await batchRun(0);
+const batchNoFactors = phases.has('batch') ? await batchRun(200, '?factors=0') : null;
+const batchIsolated = phases.has('batch') ? await batchRun(200) : null;
+const batchBackToBack = phases.has('batch') ? await batchRun(0) : null;
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
 
@@ -210,6 +222,7 @@ const best = peer
   : null;
 const results = {
   machine: { cpus: os.cpus().length, node: process.version },
+  server: fromDist ? 'dist (built package)' : 'sources via tsx',
   model: { kind: 'gbdt (defaults)', features: F, trainRows: n, fitMs: Math.round(fitMs) },
   check,
   aegle,
