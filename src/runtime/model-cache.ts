@@ -19,12 +19,16 @@ export class ModelCache<T> {
     return this.entries.size;
   }
 
+  /** The most recently used key: it needs no move (the hot path of a service with one model). */
+  private newest: string | undefined;
+
   /** The cached value, or undefined (counts as a use for LRU). */
   peek(key: string): T | undefined {
     const v = this.entries.get(key);
-    if (v !== undefined) {
+    if (v !== undefined && key !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, v);
+      this.newest = key;
     }
     return v;
   }
@@ -42,6 +46,7 @@ export class ModelCache<T> {
         .then(load)
         .then((v) => {
           this.entries.set(key, v);
+          this.newest = key;
           while (this.entries.size > this.capacity) {
             const oldest = this.entries.keys().next().value as string;
             const evicted = this.entries.get(oldest) as T;
@@ -58,6 +63,7 @@ export class ModelCache<T> {
 
   delete(key: string): void {
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   keys(): string[] {
