@@ -2,8 +2,11 @@
  * Serves the built dashboard (`web/dist`, made by `npm run build:web`) at `/`. Hashed files under
  * `/assets/` never change, so they are cached for a year as `immutable`; `index.html` names them and is
  * sent `no-cache` (revalidated every load, so a deploy shows at once). Files are read once at start and
- * kept gzip- and brotli-compressed in memory: the first load on a slow link is what the budget in
- * `scripts/check-bundle-size.mjs` measures. Also `GET /api/v1/me`: who the caller is, so the dashboard
+ * served gzip- or brotli-compressed: the first load on a slow link is what the budget in
+ * `scripts/check-bundle-size.mjs` measures. The build writes each file's compressed copies beside it
+ * (`scripts/precompress-web.mjs`: brotli 11, gzip 9), read here at start; a file without them (a bare
+ * `vite build`) is compressed at a fast level on its first request and kept. Compressing at start
+ * cost about 2 s of CPU per server start (brotli 11 over the chart chunk). Also `GET /api/v1/me`: who the caller is, so the dashboard
  * can show only what the role may do (it answers for every role; see docs/DASHBOARD.md).
  */
 import { createHash } from 'node:crypto';
@@ -44,23 +47,45 @@ export const DASHBOARD_CSP =
 
 interface StaticFile {
   readonly body: Buffer;
-  readonly gzip: Buffer | null;
-  readonly br: Buffer | null;
+  /** Compressed copies: undefined until made (lazily), null when the file is not worth compressing. */
+  gzip: Buffer | null | undefined;
+  br: Buffer | null | undefined;
   readonly type: string;
   readonly etag: string;
+}
+
+/** Encodings of a built file that the build writes beside it. */
+const PRECOMPRESSED = /\.(br|gz)$/;
+
+/** `file`'s precompressed copy when it is at least as new as the file, else undefined. */
+function sibling(file: string, ext: '.br' | '.gz', mtimeMs: number): Buffer | undefined {
+  const f = file + ext;
+  return existsSync(f) && statSync(f).mtimeMs >= mtimeMs ? readFileSync(f) : undefined;
 }
 
 function load(file: string): StaticFile {
   const body = readFileSync(file);
   const ext = path.extname(file);
   const compress = COMPRESSIBLE.has(ext) && body.length > 512;
+  const mtimeMs = statSync(file).mtimeMs;
   return {
     body,
-    gzip: compress ? gzipSync(body, { level: 9 }) : null,
-    br: compress ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }) : null,
+    gzip: compress ? sibling(file, '.gz', mtimeMs) : null,
+    br: compress ? sibling(file, '.br', mtimeMs) : null,
     type: TYPES[ext] ?? 'application/octet-stream',
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
   };
+}
+
+/** The file's copy in `enc`, made at a fast level on first use when the build did not write one. */
+function encoded(f: StaticFile, enc: 'br' | 'gzip'): Buffer | null {
+  if (f[enc] === undefined) {
+    f[enc] =
+      enc === 'br'
+        ? brotliCompressSync(f.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
+        : gzipSync(f.body, { level: 6 });
+  }
+  return f[enc];
 }
 
 function send(req: FastifyRequest, reply: FastifyReply, f: StaticFile, cacheControl: string) {
@@ -71,8 +96,10 @@ function send(req: FastifyRequest, reply: FastifyReply, f: StaticFile, cacheCont
     .type(f.type);
   if (req.headers['if-none-match'] === f.etag) return reply.code(304).send();
   const accept = String(req.headers['accept-encoding'] ?? '');
-  if (f.br && /\bbr\b/.test(accept)) return reply.header('content-encoding', 'br').send(f.br);
-  if (f.gzip && /\bgzip\b/.test(accept)) return reply.header('content-encoding', 'gzip').send(f.gzip);
+  if (f.br !== null && /\bbr\b/.test(accept))
+    return reply.header('content-encoding', 'br').send(encoded(f, 'br'));
+  if (f.gzip !== null && /\bgzip\b/.test(accept))
+    return reply.header('content-encoding', 'gzip').send(encoded(f, 'gzip'));
   return reply.send(f.body);
 }
 
@@ -95,10 +122,16 @@ export function webDashboard(opts: WebDashboardOptions = {}) {
     const assetsDir = path.join(root, 'assets');
     if (existsSync(assetsDir))
       for (const name of readdirSync(assetsDir))
-        if (SAFE_NAME.test(name)) files.set(`assets/${name}`, load(path.join(assetsDir, name)));
+        if (SAFE_NAME.test(name) && !PRECOMPRESSED.test(name))
+          files.set(`assets/${name}`, load(path.join(assetsDir, name)));
     if (existsSync(root))
       for (const name of readdirSync(root))
-        if (name !== 'index.html' && SAFE_NAME.test(name) && statSync(path.join(root, name)).isFile())
+        if (
+          name !== 'index.html' &&
+          SAFE_NAME.test(name) &&
+          !PRECOMPRESSED.test(name) &&
+          statSync(path.join(root, name)).isFile()
+        )
           files.set(name, load(path.join(root, name)));
 
     const page = async (req: FastifyRequest, reply: FastifyReply) => {
