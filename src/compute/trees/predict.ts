@@ -86,8 +86,10 @@ export function predictCompiled(
 ): void {
   const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
   const nCols = nRows > 0 ? Math.floor(data.length / nRows) : 0;
-  const nd = new Int32Array(BLOCK);
-  const xb = new Float64Array(BLOCK * nCols);
+  // scratch for one block, no larger than the rows need (a single-row predict allocated 61 kB here)
+  const blockRows = Math.min(BLOCK, nRows);
+  const nd = new Int32Array(blockRows);
+  const xb = new Float64Array(blockRows * nCols);
   const nTrees = treeRoot.length;
   for (let i0 = 0; i0 < nRows; i0 += BLOCK) {
     const B = Math.min(BLOCK, nRows - i0);
