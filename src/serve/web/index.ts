@@ -5,9 +5,10 @@
  * served gzip- or brotli-compressed: the first load on a slow link is what the budget in
  * `scripts/check-bundle-size.mjs` measures. The build writes each file's compressed copies beside it
  * (`scripts/precompress-web.mjs`: brotli 11, gzip 9), read here at start; a file without them (a bare
- * `vite build`) is compressed at a fast level on its first request and kept. Compressing at start
- * cost about 2 s of CPU per server start (brotli 11 over the chart chunk). Also `GET /api/v1/me`: who the caller is, so the dashboard
- * can show only what the role may do (it answers for every role; see docs/DASHBOARD.md).
+ * `vite build`) is compressed at a fast level on its first request and kept. (Compressing at start
+ * cost about 2 s of CPU per server start: brotli 11 over the chart chunk.) Also `GET /api/v1/me`:
+ * who the caller is, so the dashboard can show only what the role may do (it answers for every role;
+ * see docs/DASHBOARD.md).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
