@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Kysely as KyselyT, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createError, defineErrors } from '../../core/index.js';
 import { homePaths } from '../home.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { type MetaDialect, migrationProvider } from './migrations.js';
 import type { MetaDatabase } from './schema.js';
 
@@ -36,12 +37,19 @@ export interface MetaStoreOptions {
   readonly databaseUrl?: string | null;
   /** PostgreSQL schema to use (created if missing); default `public`. */
   readonly schema?: string;
+  /**
+   * SQLite file only: checkpoint the WAL from a worker thread rather than inside commits (for a
+   * long-running server; see `checkpointer.ts`). Off by default: a CLI command's process is short.
+   */
+  readonly backgroundCheckpoint?: boolean;
 }
 
 export type MetaDb = KyselyT<MetaDatabase>;
 
 /** The metadata database, migrated to the latest version. */
 export class MetaStore {
+  private checkpointer: WalCheckpointer | null = null;
+
   private constructor(
     readonly db: MetaDb,
     readonly dialect: MetaDialect,
@@ -110,6 +118,8 @@ export class MetaStore {
       }
     }
     await store.migrate();
+    if (store.sqlite && opts.backgroundCheckpoint && store.where !== ':memory:')
+      store.checkpointer = await WalCheckpointer.start(store.sqlite, store.where);
     return store;
   }
 
@@ -157,7 +167,13 @@ export class MetaStore {
     });
   }
 
+  /** Whether WAL checkpoints run on a worker thread (see `backgroundCheckpoint`). */
+  get checkpointsInBackground(): boolean {
+    return this.checkpointer?.running ?? false;
+  }
+
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     await this.db.destroy();
   }
 
