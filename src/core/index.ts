@@ -6,3 +6,4 @@ export * from './frame.js';
 export * from './clinical-ranges.js';
 export * from './params.js';
 export * from './worker-script.js';
+export * from './clock.js';

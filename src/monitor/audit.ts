@@ -5,17 +5,16 @@
  * reordering any entry breaks the chain from that point (`verifyAuditChain`). The database also
  * refuses UPDATE and DELETE on the table (a trigger), which the chain backs up.
  *
- * Entries are written in batches (`BatchQueue`): `commit` resolves once the entry is in the database,
- * and entries arriving together share one transaction (group commit), so a prediction is acknowledged
- * only after its audit entry is durable without paying a transaction of its own; `append` writes
- * behind. The chain is extended under the database's write lock so several processes (CLI beside a
+ * Entries are written in batches (`LogWriter`): `commit` resolves once the entry is in the database,
+ * and entries arriving together share one transaction (group commit, with the prediction log's
+ * records when the two share a writer), so a prediction is acknowledged only after its audit entry is
+ * durable without paying a transaction of its own; `append` writes behind. The chain is extended under the database's write lock so several processes (CLI beside a
  * server, API replicas on PostgreSQL) interleave without forking it. On the embedded SQLite database
  * a batch is one synchronous transaction over cached prepared statements.
  */
-import { createHash } from 'node:crypto';
-import { defineErrors, type Logger } from '../core/index.js';
+import { defineErrors, isoNow, sha256Hex } from '../core/index.js';
 import type { AuditTable, BetterSqlite3Database, MetaStore } from '../store/index.js';
-import { BatchQueue } from './batch-queue.js';
+import { type LogTable, LogWriter, type LogWriterOptions } from './log-writer.js';
 
 export const AuditErrors = defineErrors({
   AEGLE_AUDIT_BROKEN: {
@@ -69,7 +68,7 @@ export function auditEntryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'p
     e.inputHash,
     e.outputSummary,
   ]);
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  return sha256Hex(`${prevHash}\n${body}`);
 }
 
 function toEntry(r: AuditTable): AuditEntry {
@@ -91,32 +90,119 @@ function toEntry(r: AuditTable): AuditEntry {
 /** Rows per INSERT statement (stays under SQLite's and PostgreSQL's bound-parameter limits). */
 const INSERT_CHUNK = 400;
 
-export interface AuditLogOptions {
-  readonly flushMs?: number;
-  readonly batchSize?: number;
-  readonly logger?: Logger;
+export interface AuditLogOptions extends LogWriterOptions {
+  /** A writer shared with the prediction log (one transaction for both); default: one of its own. */
+  readonly writer?: LogWriter;
 }
+
+/** A queued entry and when it happened (kept apart: no copy of the caller's object per entry). */
+interface TimedEvent {
+  readonly e: AuditEvent;
+  readonly ts: string;
+}
+
+/** The fields of an entry as hashed, with its sequence number. */
+function entryOf(seq: number, { e, ts }: TimedEvent): Omit<AuditEntry, 'hash' | 'prevHash'> {
+  return {
+    seq,
+    ts,
+    actor: e.actor,
+    role: e.role,
+    action: e.action,
+    resource: e.resource,
+    modelVersion: e.modelVersion ?? null,
+    inputHash: e.inputHash ?? null,
+    outputSummary: e.outputSummary ?? null,
+  };
+}
+
+/**
+ * How entries reach the table, inside the log writer's transaction (which holds the write lock, so
+ * the head read here is still the head when the entries land).
+ */
+const AUDIT_TABLE: LogTable<TimedEvent> = {
+  sqlite(db: BetterSqlite3Database) {
+    const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const insert = db.prepare(
+      'INSERT INTO audit_log (seq, ts, actor, role, action, resource, model_version, input_hash, output_summary, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return (items) => {
+      const last = head.get() as { seq: number; hash: string } | undefined;
+      let seq = last ? Number(last.seq) : 0;
+      let prev = last ? last.hash : GENESIS_HASH;
+      for (const it of items) {
+        const e = entryOf(++seq, it);
+        const hash = auditEntryHash(prev, e);
+        insert.run(
+          seq,
+          e.ts,
+          e.actor,
+          e.role,
+          e.action,
+          e.resource,
+          e.modelVersion,
+          e.inputHash,
+          e.outputSummary,
+          prev,
+          hash,
+        );
+        prev = hash;
+      }
+    };
+  },
+  async kysely(trx, items) {
+    const last = await trx
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    let seq = last ? Number(last.seq) : 0;
+    let prev = last ? last.hash : GENESIS_HASH;
+    const rows: AuditTable[] = items.map((it) => {
+      const e = entryOf(++seq, it);
+      const hash = auditEntryHash(prev, e);
+      const row: AuditTable = {
+        seq: e.seq,
+        ts: e.ts,
+        actor: e.actor,
+        role: e.role,
+        action: e.action,
+        resource: e.resource,
+        model_version: e.modelVersion,
+        input_hash: e.inputHash,
+        output_summary: e.outputSummary,
+        prev_hash: prev,
+        hash,
+      };
+      prev = hash;
+      return row;
+    });
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+  },
+};
 
 /** Writes audit entries in batches, extending the hash chain. */
 export class AuditLog {
-  private readonly queue: BatchQueue<AuditEvent & { ts: string }>;
+  private readonly writer: LogWriter;
+  private readonly ownWriter: boolean;
+  private closed = false;
 
-  constructor(
-    private readonly meta: MetaStore,
-    opts: AuditLogOptions = {},
-  ) {
-    this.queue = new BatchQueue({
-      name: 'audit',
-      flushMs: opts.flushMs ?? 50,
-      batchSize: opts.batchSize ?? 1000,
-      logger: opts.logger,
-      write: (items) => this.write(items),
-    });
+  constructor(meta: MetaStore, opts: AuditLogOptions = {}) {
+    this.ownWriter = !opts.writer;
+    this.writer = opts.writer ?? new LogWriter(meta, opts);
+    this.writer.register('audit', AUDIT_TABLE);
   }
 
   /** Queues an entry (returns at once; the entry is durable after the next flush). */
   append(e: AuditEvent): void {
-    this.queue.push({ ...e, ts: new Date().toISOString() });
+    if (this.closed) throw new Error('the audit log is closed');
+    this.writer.push('audit', { e, ts: isoNow() });
   }
 
   /**
@@ -124,135 +210,30 @@ export class AuditLog {
    * transaction). Rejects when the write fails; the entry stays queued and is retried.
    */
   commit(e: AuditEvent): Promise<void> {
-    return this.queue.commit({ ...e, ts: new Date().toISOString() });
+    if (this.closed) return Promise.reject(new Error('the audit log is closed'));
+    return this.writer.commit('audit', { e, ts: isoNow() });
   }
 
   /** Entries waiting to be written. */
   get depth(): number {
-    return this.queue.depth;
+    return this.writer.depth('audit');
   }
 
   /** Appends and waits until the entry is written (for rare, important events: key changes). */
   async appendNow(e: AuditEvent): Promise<void> {
     this.append(e);
-    await this.queue.flush();
+    await this.writer.flush();
   }
 
   flush(): Promise<void> {
-    return this.queue.flush();
+    return this.writer.flush();
   }
 
+  /** Writes what is queued and refuses more (a shared writer is closed by its owner). */
   close(): Promise<void> {
-    return this.queue.close();
+    this.closed = true;
+    return this.ownWriter ? this.writer.close() : this.writer.flush();
   }
-
-  private sqliteWrite: ((items: Array<AuditEvent & { ts: string }>) => void) | null = null;
-
-  private write(items: Array<AuditEvent & { ts: string }>): Promise<void> | void {
-    const db = this.meta.sqlite;
-    // a Kysely transaction holds the connection: go through Kysely, which waits for it
-    if (db && !db.inTransaction) {
-      this.sqliteWrite ??= sqliteAuditWriter(db);
-      this.sqliteWrite(items);
-      return;
-    }
-    return this.writeKysely(items);
-  }
-
-  private async writeKysely(items: Array<AuditEvent & { ts: string }>): Promise<void> {
-    await this.meta.withWriteLock('aegle_audit_chain', async (trx) => {
-      const last = await trx
-        .selectFrom('audit_log')
-        .select(['seq', 'hash'])
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      let seq = last ? Number(last.seq) : 0;
-      let prev = last ? last.hash : GENESIS_HASH;
-      const rows: AuditTable[] = items.map((it) => {
-        seq++;
-        const e = {
-          seq,
-          ts: it.ts,
-          actor: it.actor,
-          role: it.role,
-          action: it.action,
-          resource: it.resource,
-          modelVersion: it.modelVersion ?? null,
-          inputHash: it.inputHash ?? null,
-          outputSummary: it.outputSummary ?? null,
-        };
-        const hash = auditEntryHash(prev, e);
-        const row: AuditTable = {
-          seq,
-          ts: e.ts,
-          actor: e.actor,
-          role: e.role,
-          action: e.action,
-          resource: e.resource,
-          model_version: e.modelVersion,
-          input_hash: e.inputHash,
-          output_summary: e.outputSummary,
-          prev_hash: prev,
-          hash,
-        };
-        prev = hash;
-        return row;
-      });
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('audit_log')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-    });
-  }
-}
-
-/**
- * The SQLite batch writer: one `BEGIN IMMEDIATE` transaction (the database's write lock, as
- * `withWriteLock`) that reads the chain's head and appends the entries, over prepared statements.
- */
-function sqliteAuditWriter(db: BetterSqlite3Database): (items: Array<AuditEvent & { ts: string }>) => void {
-  const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-  const insert = db.prepare(
-    'INSERT INTO audit_log (seq, ts, actor, role, action, resource, model_version, input_hash, output_summary, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const tx = db.transaction((items: Array<AuditEvent & { ts: string }>) => {
-    const last = head.get() as { seq: number; hash: string } | undefined;
-    let seq = last ? Number(last.seq) : 0;
-    let prev = last ? last.hash : GENESIS_HASH;
-    for (const it of items) {
-      seq++;
-      const e = {
-        seq,
-        ts: it.ts,
-        actor: it.actor,
-        role: it.role,
-        action: it.action,
-        resource: it.resource,
-        modelVersion: it.modelVersion ?? null,
-        inputHash: it.inputHash ?? null,
-        outputSummary: it.outputSummary ?? null,
-      };
-      const hash = auditEntryHash(prev, e);
-      insert.run(
-        seq,
-        e.ts,
-        e.actor,
-        e.role,
-        e.action,
-        e.resource,
-        e.modelVersion,
-        e.inputHash,
-        e.outputSummary,
-        prev,
-        hash,
-      );
-      prev = hash;
-    }
-  });
-  return (items) => tx.immediate(items);
 }
 
 export interface AuditQuery {

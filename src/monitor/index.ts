@@ -1,4 +1,5 @@
 export * from './batch-queue.js';
+export * from './log-writer.js';
 export * from './audit.js';
 export * from './prediction-log.js';
 export * from './logged-columns.js';

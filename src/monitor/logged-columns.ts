@@ -5,7 +5,8 @@
  * so a 10,000 × 30 request costs 2.4 MB of copies instead of 300,000 JSON values.
  *
  * Layout (little-endian, as the model artifact's weights): `AGLC` · u32 header length · JSON header
- * `{"v":1,"n":…,"cols":[{"k":"f64"} | {"k":"cat","dict":[…]}],"proba":bool,"labels":[…] | null}` ·
+ * `{"v":1,"n":…,"cols":[{"k":"f64"} | {"k":"cat","dict":[…]}],"proba":bool,"labels":[…] | null}` (a record
+ * grouping one-row requests adds `"req":[ids…],"ts":[times…]`, one per row) ·
  * zero padding to a multiple of 8 · the f64 columns in order · probabilities (f64) · the cat
  * columns' codes in order (int32) · label codes (int32). Float64 sections come first so that each
  * stays 8-byte aligned.
@@ -22,6 +23,15 @@ interface Header {
   readonly cols: ({ readonly k: 'f64' } | { readonly k: 'cat'; readonly dict: readonly string[] })[];
   readonly proba: boolean;
   readonly labels: readonly string[] | null;
+  /** A record grouping one-row requests: each row's request id and time. */
+  readonly req?: readonly string[];
+  readonly ts?: readonly string[];
+}
+
+/** The requests of a grouped record, one per row. */
+export interface LoggedRequests {
+  readonly ids: readonly string[];
+  readonly ts: readonly string[];
 }
 
 const MAGIC = 0x434c4741; // 'AGLC' read as a little-endian u32
@@ -71,6 +81,7 @@ export function encodeLoggedColumns(
   columns: readonly LoggedColumn[],
   probability: ArrayLike<number> | null,
   labels: readonly (string | null)[],
+  requests?: LoggedRequests,
 ): Buffer {
   const labelDict: string[] = [];
   const labelIndex = new Map<string, number>();
@@ -97,6 +108,7 @@ export function encodeLoggedColumns(
     cols: columns.map((c) => (c instanceof Float64Array ? { k: 'f64' } : { k: 'cat', dict: c.dictionary })),
     proba: probability !== null,
     labels: anyLabel ? labelDict : null,
+    ...(requests ? { req: requests.ids, ts: requests.ts } : {}),
   };
   const head = Buffer.from(JSON.stringify(header));
   const start = Math.ceil((8 + head.length) / 8) * 8;
@@ -126,6 +138,8 @@ export interface DecodedLoggedRows {
   readonly columns: (number | string | null)[][];
   readonly probability: Float64Array | null;
   readonly labels: (string | null)[];
+  /** For a record grouping one-row requests: each row's request id and time. */
+  readonly requests: LoggedRequests | null;
 }
 
 /** Decodes a payload written by `encodeLoggedColumns`. */
@@ -171,5 +185,6 @@ export function decodeLoggedColumns(payload: Uint8Array): DecodedLoggedRows {
     const a = i32();
     for (let i = 0; i < n; i++) labels[i] = a[i] < 0 ? null : header.labels[a[i]];
   }
-  return { n, columns, probability, labels };
+  const requests = header.req && header.ts ? { ids: header.req, ts: header.ts } : null;
+  return { n, columns, probability, labels, requests };
 }

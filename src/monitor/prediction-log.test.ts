@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetaStore } from '../store/index.js';
 import { AuditLog, listAudit, verifyAuditChain } from './audit.js';
+import { LogWriter } from './log-writer.js';
 import { columnsFromRows, decodeLoggedColumns, encodeLoggedColumns } from './logged-columns.js';
 import { PredictionLog, recentInputs } from './prediction-log.js';
 
@@ -89,6 +90,101 @@ describe('PredictionLog and AuditLog on SQLite', () => {
       [3, null, 5],
       [null, 'a', 'b'],
     ]);
+  });
+
+  it('groups one-row requests written together: one record per model version, each request named', async () => {
+    const log = new PredictionLog(meta);
+    const one = (requestId: string, version: number, x: number) =>
+      log.commit({
+        modelName: 'm',
+        version,
+        requestId,
+        columns: [Float64Array.of(x), { codes: Int32Array.of(x % 2 ? 0 : -1), dictionary: ['odd'] }],
+        probability: Float64Array.of(x / 10),
+        labels: [x > 2 ? '1' : '0'],
+      });
+    // arriving in one turn of the event loop: one transaction
+    await Promise.all([
+      one('a', 1, 1),
+      one('b', 2, 2),
+      one('c', 1, 3),
+      log.commit({
+        modelName: 'm',
+        version: 1,
+        requestId: 'many',
+        rows: [
+          [10, 'odd'],
+          [11, null],
+        ],
+        probability: [0.5, 0.6],
+        labels: ['1', '1'],
+      }),
+      one('d', 1, 4),
+    ]);
+    const recs = await meta.db.selectFrom('prediction_log').selectAll().orderBy('id').execute();
+    // v1's run a, c is closed by the many-row request; d starts a new one; b is alone in v2
+    expect(recs.map((r) => [r.request_id, r.version, r.n_rows])).toEqual([
+      ['a', 1, 2],
+      ['b', 2, 1],
+      ['many', 1, 2],
+      ['d', 1, 1],
+    ]);
+    const grouped = decodeLoggedColumns(recs[0].payload!);
+    expect(grouped.requests?.ids).toEqual(['a', 'c']);
+    expect(grouped.requests?.ts).toHaveLength(2);
+    expect(grouped.columns).toEqual([
+      [1, 3],
+      ['odd', 'odd'],
+    ]);
+    expect([...grouped.probability!]).toEqual([0.1, 0.3]);
+    expect(grouped.labels).toEqual(['0', '1']);
+    expect(recs[1].features_json).toBe('[2,null]');
+    // drift reads version 1 back in arrival order
+    const v1 = await recentInputs(meta, 'm', 1, 2);
+    expect(v1.columns).toEqual([
+      [1, 3, 10, 11, 4],
+      ['odd', 'odd', 'odd', null, null],
+    ]);
+    await log.close();
+  });
+
+  it('a shared writer commits the audit entry and the prediction record together, or neither', async () => {
+    const logs = new LogWriter(meta);
+    const audit = new AuditLog(meta, { writer: logs });
+    const log = new PredictionLog(meta, { writer: logs });
+    const sqlite = meta.sqlite!;
+    sqlite.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON prediction_log BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    const both = () =>
+      Promise.all([
+        audit.commit({ actor: 'k', role: 'clinician', action: 'predict', resource: 'model:m' }),
+        log.commit({
+          modelName: 'm',
+          version: 1,
+          requestId: 'r',
+          rows: [[1]],
+          probability: [0.2],
+          labels: ['0'],
+        }),
+      ]);
+    await expect(both()).rejects.toThrow(/refused/);
+    // the audit entry was rolled back with the refused record
+    expect(await listAudit(meta)).toHaveLength(0);
+    expect(audit.depth).toBe(1);
+    expect(log.depth).toBe(1);
+    sqlite.exec('DROP TRIGGER refuse');
+    await logs.flush();
+    expect(await listAudit(meta)).toHaveLength(1);
+    expect(await meta.db.selectFrom('prediction_log').selectAll().execute()).toHaveLength(1);
+    expect(audit.depth + log.depth).toBe(0);
+    await audit.close();
+    await log.close();
+    await expect(audit.commit({ actor: 'k', role: 'r', action: 'a', resource: 'x' })).rejects.toThrow(
+      /closed/,
+    );
+    await logs.close();
+    expect((await verifyAuditChain(meta)).entries).toBe(1);
   });
 
   it('waits for an open Kysely transaction instead of joining it', async () => {

@@ -1,20 +1,22 @@
 /**
  * The prediction log: what was scored (model, version, request id, the feature values in the model's
  * feature order, probability, label), in the metadata database, never in process logs (it holds
- * patient-level inputs). Drift reads it back. A single-row request is one row (features as a JSON
- * array); a request of many rows is one record holding them column by column (`logged-columns.ts`),
- * so logging 10,000 rows is one insert of one compact blob. `commit` resolves once the request's
- * rows are written (group commit, as the audit chain); `record` writes behind.
+ * patient-level inputs). Drift reads it back. A request of many rows is one record holding them column
+ * by column (`logged-columns.ts`), so logging 10,000 rows is one insert of one compact blob; one-row
+ * requests written in the same transaction are grouped the same way, one record per model version
+ * naming each request and its time (a lone one-row request is a plain row, features as a JSON
+ * array). `commit` resolves once the request's rows are written (group commit, in the same
+ * transaction as the audit chain when they share a `LogWriter`); `record` writes behind.
  */
-import type { Logger } from '../core/index.js';
+import { isoNow } from '../core/index.js';
 import type { BetterSqlite3Database, MetaStore, PredictionLogTable } from '../store/index.js';
-import { BatchQueue } from './batch-queue.js';
 import {
   columnsFromRows,
   decodeLoggedColumns,
   encodeLoggedColumns,
   type LoggedColumn,
 } from './logged-columns.js';
+import { type LogTable, LogWriter, type LogWriterOptions } from './log-writer.js';
 
 /** The rows of one scored request. */
 export interface PredictionBatch {
@@ -32,38 +34,49 @@ export interface PredictionBatch {
 }
 
 type Row = Omit<PredictionLogTable, 'id' | 'n_rows'> & { n_rows: number };
+/** A queued request and when it was scored (kept apart: no copy of the caller's object per request). */
+interface TimedBatch {
+  readonly b: PredictionBatch;
+  readonly ts: string;
+}
 
-/** The database row of one request: a plain row for one scored row, a columnar record otherwise. */
-function toRow(b: PredictionBatch & { ts: string }): Row {
-  const n = b.labels.length;
-  if (n === 1) {
-    const p = b.probability ? b.probability[0] : null;
-    const values = b.rows
-      ? b.rows[0]
-      : (b.columns ?? []).map((c) =>
-          c instanceof Float64Array
-            ? Number.isNaN(c[0])
-              ? null
-              : c[0]
-            : c.codes[0] < 0
-              ? null
-              : c.dictionary[c.codes[0]],
-        );
-    return {
-      ts: b.ts,
-      model_name: b.modelName,
-      version: b.version,
-      request_id: b.requestId,
-      features_json: JSON.stringify(values),
-      probability: p !== null && Number.isFinite(p) ? p : null,
-      label: b.labels[0] ?? null,
-      n_rows: 1,
-      payload: null,
-    };
+/** The feature values of a one-row batch, in schema order (null for missing). */
+function singleRowValues(b: PredictionBatch): readonly (number | string | null)[] {
+  if (b.rows) return b.rows[0];
+  const cols = b.columns ?? [];
+  const out = new Array<number | string | null>(cols.length);
+  for (let j = 0; j < cols.length; j++) {
+    const c = cols[j];
+    if (c instanceof Float64Array) out[j] = Number.isNaN(c[0]) ? null : c[0];
+    else out[j] = c.codes[0] < 0 ? null : c.dictionary[c.codes[0]];
   }
-  const columns = b.columns ?? columnsFromRows(b.rows ?? []);
+  return out;
+}
+
+function finiteOrNull(p: number | undefined): number | null {
+  return p !== undefined && Number.isFinite(p) ? p : null;
+}
+
+/** A one-row request as a plain row (features as a JSON array). */
+function plainRow({ b, ts }: TimedBatch): Row {
   return {
-    ts: b.ts,
+    ts,
+    model_name: b.modelName,
+    version: b.version,
+    request_id: b.requestId,
+    features_json: JSON.stringify(singleRowValues(b)),
+    probability: b.probability ? finiteOrNull(b.probability[0]) : null,
+    label: b.labels[0] ?? null,
+    n_rows: 1,
+    payload: null,
+  };
+}
+
+/** A request of many rows as one columnar record. */
+function columnarRow({ b, ts }: TimedBatch): Row {
+  const n = b.labels.length;
+  return {
+    ts,
     model_name: b.modelName,
     version: b.version,
     request_id: b.requestId,
@@ -71,92 +84,142 @@ function toRow(b: PredictionBatch & { ts: string }): Row {
     probability: null,
     label: null,
     n_rows: n,
-    payload: encodeLoggedColumns(n, columns, b.probability, b.labels),
+    payload: encodeLoggedColumns(n, b.columns ?? columnsFromRows(b.rows ?? []), b.probability, b.labels),
   };
+}
+
+/** Several one-row requests of one model version as one columnar record naming each request. */
+function groupedRow(timed: readonly TimedBatch[]): Row {
+  const n = timed.length;
+  const batches = timed.map((t) => t.b);
+  const values = batches.map(singleRowValues);
+  const anyProba = batches.some((b) => b.probability !== null);
+  const probability = anyProba ? new Float64Array(n) : null;
+  if (probability) for (let i = 0; i < n; i++) probability[i] = batches[i].probability?.[0] ?? Number.NaN;
+  const first = batches[0];
+  return {
+    ts: timed[0].ts,
+    model_name: first.modelName,
+    version: first.version,
+    request_id: first.requestId,
+    features_json: '',
+    probability: null,
+    label: null,
+    n_rows: n,
+    payload: encodeLoggedColumns(
+      n,
+      columnsFromRows(values),
+      probability,
+      batches.map((b) => b.labels[0] ?? null),
+      { ids: batches.map((b) => b.requestId), ts: timed.map((t) => t.ts) },
+    ),
+  };
+}
+
+/**
+ * The database rows of one write. One-row requests of the same model version that are written
+ * together become one grouped record (a busy server logs one row per transaction and model, not one
+ * per request); a grouped run ends where a many-row request of that version comes, so each version's
+ * rows keep their arrival order. A one-row request alone stays a plain row.
+ */
+function predictionRows(batches: readonly TimedBatch[]): Row[] {
+  const slots: (Row | TimedBatch[])[] = [];
+  const open = new Map<string, TimedBatch[]>();
+  for (const t of batches) {
+    const { b } = t;
+    const key = `${b.version}\u0000${b.modelName}`;
+    if (b.labels.length === 1) {
+      const run = open.get(key);
+      if (run) run.push(t);
+      else {
+        const fresh = [t];
+        open.set(key, fresh);
+        slots.push(fresh);
+      }
+    } else {
+      open.delete(key);
+      slots.push(columnarRow(t));
+    }
+  }
+  return slots.map((s) => (Array.isArray(s) ? (s.length === 1 ? plainRow(s[0]) : groupedRow(s)) : s));
 }
 
 const INSERT_CHUNK = 500;
 
+/** How records reach the table, inside the log writer's transaction. */
+const PREDICTION_TABLE: LogTable<TimedBatch> = {
+  sqlite(db: BetterSqlite3Database) {
+    const insert = db.prepare(
+      'INSERT INTO prediction_log (ts, model_name, version, request_id, features_json, probability, label, n_rows, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return (batches) => {
+      for (const r of predictionRows(batches))
+        insert.run(
+          r.ts,
+          r.model_name,
+          r.version,
+          r.request_id,
+          r.features_json,
+          r.probability,
+          r.label,
+          r.n_rows,
+          r.payload,
+        );
+    };
+  },
+  async kysely(trx, batches) {
+    const rows = predictionRows(batches);
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('prediction_log')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
+    }
+  },
+};
+
+export interface PredictionLogOptions extends LogWriterOptions {
+  /** A writer shared with the audit log (one transaction for both); default: one of its own. */
+  readonly writer?: LogWriter;
+}
+
 /** Queues whole requests (one push per request, however many rows), written in batches. */
 export class PredictionLog {
-  private readonly queue: BatchQueue<PredictionBatch & { ts: string }>;
-  private sqliteWrite: ((rows: Row[]) => void) | null = null;
+  private readonly writer: LogWriter;
+  private readonly ownWriter: boolean;
+  private closed = false;
 
-  constructor(
-    private readonly meta: MetaStore,
-    opts: { flushMs?: number; batchSize?: number; logger?: Logger } = {},
-  ) {
-    this.queue = new BatchQueue({
-      name: 'prediction-log',
-      flushMs: opts.flushMs ?? 50,
-      batchSize: opts.batchSize ?? 1000,
-      logger: opts.logger,
-      write: (batches) => this.write(batches),
-    });
+  constructor(meta: MetaStore, opts: PredictionLogOptions = {}) {
+    this.ownWriter = !opts.writer;
+    this.writer = opts.writer ?? new LogWriter(meta, opts);
+    this.writer.register('prediction', PREDICTION_TABLE);
   }
 
   /** Queues the rows of one request (write-behind: returns at once). */
   record(b: PredictionBatch): void {
-    this.queue.push({ ...b, ts: b.ts ?? new Date().toISOString() });
+    if (this.closed) throw new Error('the prediction log is closed');
+    this.writer.push('prediction', { b, ts: b.ts ?? isoNow() });
   }
 
   /** Queues the rows of one request and resolves once they are written (group commit). */
   commit(b: PredictionBatch): Promise<void> {
-    return this.queue.commit({ ...b, ts: b.ts ?? new Date().toISOString() });
+    if (this.closed) return Promise.reject(new Error('the prediction log is closed'));
+    return this.writer.commit('prediction', { b, ts: b.ts ?? isoNow() });
   }
 
   get depth(): number {
-    return this.queue.depth;
+    return this.writer.depth('prediction');
   }
 
   flush(): Promise<void> {
-    return this.queue.flush();
+    return this.writer.flush();
   }
 
+  /** Writes what is queued and refuses more (a shared writer is closed by its owner). */
   close(): Promise<void> {
-    return this.queue.close();
+    this.closed = true;
+    return this.ownWriter ? this.writer.close() : this.writer.flush();
   }
-
-  private write(batches: Array<PredictionBatch & { ts: string }>): Promise<void> | void {
-    const rows = batches.map(toRow);
-    const db = this.meta.sqlite;
-    // a Kysely transaction holds the connection: go through Kysely, which waits for it
-    if (db && !db.inTransaction) {
-      this.sqliteWrite ??= sqlitePredictionWriter(db);
-      this.sqliteWrite(rows);
-      return;
-    }
-    return this.meta.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('prediction_log')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-    });
-  }
-}
-
-/** One SQLite transaction per batch over a prepared INSERT. */
-function sqlitePredictionWriter(db: BetterSqlite3Database): (rows: Row[]) => void {
-  const insert = db.prepare(
-    'INSERT INTO prediction_log (ts, model_name, version, request_id, features_json, probability, label, n_rows, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const tx = db.transaction((rows: Row[]) => {
-    for (const r of rows)
-      insert.run(
-        r.ts,
-        r.model_name,
-        r.version,
-        r.request_id,
-        r.features_json,
-        r.probability,
-        r.label,
-        r.n_rows,
-        r.payload,
-      );
-  });
-  return (rows) => tx(rows);
 }
 
 /**
@@ -172,7 +235,7 @@ export async function recentInputs(
   limit = 5000,
 ): Promise<{ columns: (number | string | null)[][]; rows: number; from: string | null; to: string | null }> {
   // newest first: per record, its ts and its rows' values by feature
-  const parts: { ts: string; n: number; columns: (number | string | null)[][] }[] = [];
+  const parts: { ts: string; firstTs: string; n: number; columns: (number | string | null)[][] }[] = [];
   let have = 0;
   let before: number | null = null;
   const PAGE = 1000;
@@ -190,11 +253,14 @@ export async function recentInputs(
         const d = decodeLoggedColumns(r.payload);
         const take = Math.min(d.n, limit - have);
         // the newest rows of the record are its last ones
-        parts.push({ ts: r.ts, n: take, columns: d.columns.map((c) => c.slice(d.n - take)) });
+        // a grouped record knows the time of each row; a many-row request has one
+        const ts = d.requests ? d.requests.ts[d.n - 1] : r.ts;
+        const firstTs = d.requests ? d.requests.ts[d.n - take] : r.ts;
+        parts.push({ ts, firstTs, n: take, columns: d.columns.map((c) => c.slice(d.n - take)) });
         have += take;
       } else {
         const vals = JSON.parse(r.features_json) as (number | string | null)[];
-        parts.push({ ts: r.ts, n: 1, columns: vals.map((v) => [v]) });
+        parts.push({ ts: r.ts, firstTs: r.ts, n: 1, columns: vals.map((v) => [v]) });
         have += 1;
       }
     }
@@ -215,7 +281,7 @@ export async function recentInputs(
   return {
     columns,
     rows: have,
-    from: parts.length ? parts[0].ts : null,
+    from: parts.length ? parts[0].firstTs : null,
     to: parts.length ? parts[parts.length - 1].ts : null,
   };
 }

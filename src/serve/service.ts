@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, isAegleError, type Logger, silentLogger } from '../core/index.js';
 import { type JobHandler, type JobRecord, JobService } from '../jobs/index.js';
-import { AuditLog, PredictionLog, ServiceMetrics } from '../monitor/index.js';
+import { AuditLog, LogWriter, PredictionLog, ServiceMetrics } from '../monitor/index.js';
 import { artifactKind, ModelRegistry } from '../registry/index.js';
 import {
   loadServedModel,
@@ -44,6 +44,8 @@ export class Service {
     readonly meta: MetaStore,
     readonly audit: AuditLog,
     readonly predictionLog: PredictionLog,
+    /** The transactions of both logs. */
+    private readonly logs: LogWriter,
     readonly metrics: ServiceMetrics,
     readonly keys: KeyVerifier,
     readonly registry: ModelRegistry,
@@ -69,14 +71,15 @@ export class Service {
       home: config.home,
       databaseUrl: config.databaseUrl,
       schema: opts.schema,
+      // a server commits hundreds of times a second: WAL checkpoints go to a worker thread
+      backgroundCheckpoint: true,
     });
     const s = config.serve;
-    const audit = new AuditLog(meta, { flushMs: s.auditFlushMs, batchSize: s.auditBatchSize, logger });
-    const predictionLog = new PredictionLog(meta, {
-      flushMs: s.auditFlushMs,
-      batchSize: s.auditBatchSize,
-      logger,
-    });
+    // the audit chain and the prediction log share one writer: a request's entry and record, and
+    // those of the requests arriving with it, are committed in one transaction
+    const logs = new LogWriter(meta, { flushMs: s.auditFlushMs, batchSize: s.auditBatchSize, logger });
+    const audit = new AuditLog(meta, { writer: logs });
+    const predictionLog = new PredictionLog(meta, { writer: logs });
     const metrics = new ServiceMetrics({ defaultMetrics: opts.defaultMetrics });
     const registry = new ModelRegistry(meta, { artifactsDir: homePaths(config.home).artifacts });
     const service = new Service(
@@ -85,6 +88,7 @@ export class Service {
       meta,
       audit,
       predictionLog,
+      logs,
       metrics,
       new KeyVerifier(meta),
       registry,
@@ -201,6 +205,7 @@ export class Service {
   async close(drainMs = this.config.serve.shutdownTimeoutMs): Promise<void> {
     await this.jobs.close(drainMs);
     await Promise.allSettled([this.audit.close(), this.predictionLog.close()]);
+    await this.logs.close().catch(() => {});
     await Promise.allSettled(
       this.models.values().flatMap((m) => (m instanceof OnnxServedModel ? [m.close()] : [])),
     );
