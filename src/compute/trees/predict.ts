@@ -143,10 +143,16 @@ export function predictCompiled(
           nd[j + 6] = n6;
           nd[j + 7] = n7;
         }
+        // the rows left over (all of them for a request of a few rows): one walk at a time, so stop
+        // at the leaf (a leaf routes to itself) instead of walking to the tree's deepest level
         for (; j < B; j++) {
           const rb = j * nCols;
           let n = root;
-          for (let d = 0; d < D; d++) n = left[n] + +(xb[rb + feature[n]] > threshold[n]);
+          for (let d = 0; d < D; d++) {
+            const next = left[n] + +(xb[rb + feature[n]] > threshold[n]);
+            if (next === n) break;
+            n = next;
+          }
           nd[j] = n;
         }
       } else {

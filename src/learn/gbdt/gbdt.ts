@@ -452,6 +452,8 @@ export class FittedGbdt extends FittedBase {
   private readonly objective: GbdtState['objective'];
   /** Branch-free prediction layout, built on first use (null when trees have categorical splits). */
   private compiled: CompiledTrees | null | undefined = undefined;
+  /** Output column of each tree (tree t adds to output t mod K), built once. */
+  private treeCols: Int32Array | undefined = undefined;
 
   constructor(
     task: Task,
@@ -477,8 +479,11 @@ export class FittedGbdt extends FittedBase {
     for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = this.baseScore[k];
     if (this.compiled === undefined) this.compiled = compileTrees(this.trees);
     if (this.compiled) {
-      const cols = Int32Array.from({ length: this.trees.treeRoot.length }, (_, t) => t % K);
-      predictCompiled(this.compiled, this.trees.value, 1, X.data, n, out, K, cols);
+      if (!this.treeCols) {
+        this.treeCols = new Int32Array(this.trees.treeRoot.length);
+        for (let t = 0; t < this.treeCols.length; t++) this.treeCols[t] = t % K;
+      }
+      predictCompiled(this.compiled, this.trees.value, 1, X.data, n, out, K, this.treeCols);
     } else accumulateTrees(this.trees, X.data, n, out, K, (t) => t % K);
     return out;
   }

@@ -2,13 +2,12 @@
  * The model registry over HTTP (list, versions, metrics, report, artifact download, aliases,
  * archive, registration from a job or an upload), predictions, and drift.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createError, newId } from '../../core/index.js';
+import { createError, newId, sha256Hex } from '../../core/index.js';
 import { reportFiles } from '../../jobs/index.js';
 import { type DriftMethod, modelDrift, recentInputs } from '../../monitor/index.js';
 import { homePaths } from '../../store/index.js';
@@ -136,7 +135,7 @@ export function rawJsonParser(app: FastifyInstance, bodyLimit: number): void {
 
 export function inputHash(req: FastifyRequest): string {
   const raw = (req as FastifyRequest & { rawBody?: string }).rawBody ?? '';
-  return createHash('sha256').update(raw).digest('hex');
+  return sha256Hex(raw);
 }
 
 export function modelRoutes(service: Service) {
