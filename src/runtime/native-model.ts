@@ -5,6 +5,7 @@
  */
 import { type Column, createError, defineErrors, type Frame } from '../core/index.js';
 import { type FeatureSchema, type LoadedArtifact, loadArtifact, predictFrame } from '../registry/index.js';
+import type { RowTable } from './row-table.js';
 
 export const RuntimeErrors = defineErrors({
   AEGLE_RUNTIME_INPUT: {
@@ -166,6 +167,15 @@ export class NativeModel {
         errors: problems,
       });
     }
+    return { frame: this.frameOf(n, numeric, strings), raw };
+  }
+
+  /** The Frame of checked values: numbers per numeric feature, strings per categorical one. */
+  private frameOf(
+    n: number,
+    numeric: readonly (Float64Array | null)[],
+    strings: readonly (readonly (string | null)[] | null)[],
+  ): Frame {
     const columns: Column[] = this.features.map((f, j) => {
       if (f.type === 'categorical') {
         const vals = strings[j]!;
@@ -177,13 +187,66 @@ export class NativeModel {
       }
       return { kind: f.type, name: f.name, values: numeric[j]! } as Column;
     });
-    return { frame: { nRows: n, columns, roles: {} }, raw };
+    return { nRows: n, columns, roles: {} };
   }
 
-  /** Scores a frame of input features. */
+  /**
+   * The Frame of rows read column by column (`readRowTable`), when every value passes the checks
+   * `toFrame` makes; null otherwise (the caller runs `toFrame` on `table.toRows()`, which lists
+   * the problems). Numbers and nulls of a numeric feature are used as read, without a copy.
+   */
+  frameFromTable(table: RowTable, opts: { unknownFields: 'reject' | 'ignore' }): Frame | null {
+    const n = table.n;
+    const at = new Map(table.names.map((name, j) => [name, j]));
+    if (opts.unknownFields === 'reject' && table.names.some((k) => !this.featureIndex.has(k))) return null;
+    const numeric: (Float64Array | null)[] = [];
+    const strings: ((string | null)[] | null)[] = [];
+    for (let j = 0; j < this.features.length; j++) {
+      const f = this.features[j];
+      const k = at.get(f.name);
+      if (k === undefined) return null; // a missing feature
+      const col = table.columns[k];
+      if (f.type === 'categorical') {
+        const out = new Array<string | null>(n);
+        const levels = this.levelSets[j];
+        for (let i = 0; i < n; i++) {
+          const v = col[i];
+          const str =
+            col instanceof Float64Array
+              ? Number.isNaN(v as number)
+                ? null
+                : String(v)
+              : v === null
+                ? null
+                : String(v);
+          if (str !== null && levels && !levels.has(str)) return null;
+          out[i] = str;
+        }
+        numeric.push(null);
+        strings.push(out);
+      } else {
+        // numbers and nulls only (booleans and date strings take the row path)
+        if (!(col instanceof Float64Array)) return null;
+        if (f.range && f.rangeSource !== 'training') {
+          const [lo, hi] = f.range;
+          for (let i = 0; i < n; i++) if (col[i] < lo || col[i] > hi) return null; // NaN passes
+        }
+        numeric.push(col);
+        strings.push(null);
+      }
+    }
+    return this.frameOf(n, numeric, strings);
+  }
+
+  /**
+   * Scores a frame of input features. A row the model cannot score (a missing value its pipeline
+   * does not impute, for an estimator that needs every value) is an input error naming the row and
+   * its missing features, not a NaN in the answer.
+   */
   score(frame: Frame): ScoredRows {
     const out = predictFrame(this.artifact, frame);
     const n = frame.nRows;
+    this.checkScored(frame, out.proba ?? out.predictions);
     const classes = out.classes;
     if (!out.proba || !classes)
       return { n, probability: null, labels: new Array(n).fill(null), values: out.predictions };
@@ -196,5 +259,36 @@ export class NativeModel {
       probability[i] = K === 2 ? out.proba[2 * i + 1] : out.proba[i * K + c];
     }
     return { n, probability, labels, values: null };
+  }
+
+  private checkScored(frame: Frame, scores: Float64Array): void {
+    const n = frame.nRows;
+    const per = n ? scores.length / n : 0;
+    const problems: FieldProblem[] = [];
+    for (let i = 0; i < n && problems.length < MAX_PROBLEMS; i++) {
+      let finite = true;
+      for (let k = 0; k < per; k++) if (!Number.isFinite(scores[i * per + k])) finite = false;
+      if (finite) continue;
+      const missing = frame.columns.filter((c) =>
+        c.kind === 'categorical' ? c.codes[i] < 0 : Number.isNaN(c.values[i]),
+      );
+      for (const c of missing.length ? missing : frame.columns.slice(0, 1))
+        if (problems.length < MAX_PROBLEMS)
+          problems.push({
+            row: i,
+            field: c.name,
+            problem: missing.length
+              ? 'is missing, and this model cannot score a missing value (its pipeline does not impute it)'
+              : 'the model gave no finite score for this row',
+          });
+    }
+    if (!problems.length) return;
+    const p = problems[0];
+    throw createError('AEGLE_RUNTIME_INPUT', {
+      model: `${this.ref.name}@${this.ref.version}`,
+      count: problems.length >= MAX_PROBLEMS ? `${MAX_PROBLEMS}+` : problems.length,
+      first: `row ${p.row}: '${p.field}' ${p.problem}`,
+      errors: problems,
+    });
   }
 }
