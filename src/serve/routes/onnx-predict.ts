@@ -13,7 +13,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, isAegleError } from '../../core/index.js';
 import { buildImagingReport, type ImagingBundle } from '../../fhir/index.js';
-import { NativeModel, type OnnxPrediction, type OnnxServedModel } from '../../runtime/index.js';
+import { NativeModel, type OnnxPrediction, type OnnxServedModel, RowTable } from '../../runtime/index.js';
 import type { Service } from '../service.js';
 import { inputHash } from './models.js';
 
@@ -70,7 +70,8 @@ export async function onnxPredict(
       n = 1;
       pred = await model.predictFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } else {
-      const rows = (req.body as { rows?: unknown[] } | undefined)?.rows;
+      const body = (req.body as { rows?: unknown[] | RowTable } | undefined)?.rows;
+      const rows = body instanceof RowTable ? body.toRows() : body;
       if (!Array.isArray(rows) || rows.length === 0)
         throw createError('AEGLE_SERVE_VALIDATION', { detail: 'body.rows must be a non-empty array' });
       hash = inputHash(req);
