@@ -4,4 +4,5 @@ export * from './trees/hist.js';
 export * from './trees/tree-arrays.js';
 export * from './pool.js';
 export * from './trees/predict.js';
+export * from './trees/parallel.js';
 export * from './trees/impurity-tree.js';

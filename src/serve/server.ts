@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import { type AegleApp, buildApp } from './app.js';
 import { Service, type ServiceOptions } from './service.js';
+import { enableParallelPredict } from '../compute/index.js';
 
 export interface RunningServer {
   readonly app: AegleApp;
@@ -30,6 +31,8 @@ export async function startServer(
   } = {},
 ): Promise<RunningServer> {
   const service = await Service.create({ ...opts, config });
+  // a batch of thousands of rows is scored on two threads where there is a second core
+  enableParallelPredict();
   const app = await buildApp(service, { logger: opts.httpLogger });
   let url: string;
   try {

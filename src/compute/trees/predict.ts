@@ -65,7 +65,7 @@ const BLOCK = 256;
 
 /**
  * Adds value[leaf·dim + d] of every tree to out[i·outStride + treeCol[tree] + d] for each row i of
- * column-major `data`.
+ * column-major `data` (rows `rowStart` to `rowEnd`, default all).
  *
  * Rows go in blocks of 256, copied row-major into a small buffer (one row's features share cache lines);
  * each tree then walks eight rows at a time (independent dependency chains), and each routing step is
@@ -83,16 +83,18 @@ export function predictCompiled(
   outStride: number,
   treeCol: Int32Array,
   scale = 1,
+  rowStart = 0,
+  rowEnd = nRows,
 ): void {
   const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
   const nCols = nRows > 0 ? Math.floor(data.length / nRows) : 0;
   // scratch for one block, no larger than the rows need (a single-row predict allocated 61 kB here)
-  const blockRows = Math.min(BLOCK, nRows);
+  const blockRows = Math.max(0, Math.min(BLOCK, rowEnd - rowStart));
   const nd = new Int32Array(blockRows);
   const xb = new Float64Array(blockRows * nCols);
   const nTrees = treeRoot.length;
-  for (let i0 = 0; i0 < nRows; i0 += BLOCK) {
-    const B = Math.min(BLOCK, nRows - i0);
+  for (let i0 = rowStart; i0 < rowEnd; i0 += BLOCK) {
+    const B = Math.min(BLOCK, rowEnd - i0);
     let nan = false;
     for (let f = 0; f < nCols; f++) {
       const src = f * nRows + i0;

@@ -19,7 +19,7 @@ import {
   accumulateTrees,
   type CompiledTrees,
   compileTrees,
-  predictCompiled,
+  predictCompiledParallel,
   binMatrix,
   fitFeatureBins,
   resolveThreads,
@@ -483,7 +483,7 @@ export class FittedGbdt extends FittedBase {
         this.treeCols = new Int32Array(this.trees.treeRoot.length);
         for (let t = 0; t < this.treeCols.length; t++) this.treeCols[t] = t % K;
       }
-      predictCompiled(this.compiled, this.trees.value, 1, X.data, n, out, K, this.treeCols);
+      predictCompiledParallel(this.compiled, this.trees.value, 1, X.data, n, out, K, this.treeCols);
     } else accumulateTrees(this.trees, X.data, n, out, K, (t) => t % K);
     return out;
   }

@@ -14,7 +14,7 @@ import {
   concatTrees,
   fitFeatureBins,
   growImpurityTree,
-  predictCompiled,
+  predictCompiledParallel,
   treePool,
 } from '../../compute/index.js';
 import { type Matrix, createError } from '../../core/index.js';
@@ -138,7 +138,7 @@ export function averageTrees(
   const T = trees.treeRoot.length;
   if (cache.compiled === undefined) cache.compiled = compileTrees(trees);
   if (cache.compiled)
-    predictCompiled(cache.compiled, trees.value, dim, X.data, n, out, dim, new Int32Array(T), 1 / T);
+    predictCompiledParallel(cache.compiled, trees.value, dim, X.data, n, out, dim, new Int32Array(T), 1 / T);
   else accumulateTrees(trees, X.data, n, out, dim, () => 0, 1 / T);
   return out;
 }
