@@ -10,6 +10,7 @@ import { createApiKey } from './keys.js';
 import { type RunningServer, startServer } from './server.js';
 import type { ServiceOptions } from './service.js';
 import type { Role } from '../store/index.js';
+import type { pino } from 'pino';
 
 /** Deterministic pseudo-random numbers. */
 export function lcg(seed: number): () => number {
@@ -79,7 +80,13 @@ export interface TestServer extends RunningServer {
 
 /** Starts a service on 127.0.0.1:0 in a fresh home with one key per role. */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; home?: string; service?: Omit<ServiceOptions, 'config'> } = {},
+  opts: {
+    env?: Record<string, string>;
+    home?: string;
+    service?: Omit<ServiceOptions, 'config'>;
+    /** The HTTP layer's pino logger (default: none). */
+    httpLogger?: pino.Logger | false;
+  } = {},
 ): Promise<TestServer> {
   const home = opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'aegle-serve-'));
   const config = loadConfig({
@@ -90,7 +97,7 @@ export async function startTestServer(
   });
   const server = await startServer(config, {
     ...opts.service,
-    httpLogger: false,
+    httpLogger: opts.httpLogger ?? false,
     port: 0,
     host: '127.0.0.1',
     defaultMetrics: false,
