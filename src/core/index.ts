@@ -7,3 +7,4 @@ export * from './clinical-ranges.js';
 export * from './params.js';
 export * from './worker-script.js';
 export * from './clock.js';
+export * from './buffer-pool.js';

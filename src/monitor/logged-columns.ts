@@ -82,6 +82,8 @@ export function encodeLoggedColumns(
   probability: ArrayLike<number> | null,
   labels: readonly (string | null)[],
   requests?: LoggedRequests,
+  /** Where the bytes go (e.g. a pooled buffer; its contents need not be zero); default a new one. */
+  alloc: (size: number) => Buffer = Buffer.alloc,
 ): Buffer {
   const labelDict: string[] = [];
   const labelIndex = new Map<string, number>();
@@ -116,10 +118,11 @@ export function encodeLoggedColumns(
   for (const c of columns) size += c instanceof Float64Array ? 8 * n : 4 * n;
   if (probability) size += 8 * n;
   if (anyLabel) size += 4 * n;
-  const buf = Buffer.alloc(size);
+  const buf = alloc(size).subarray(0, size);
   buf.writeUInt32LE(MAGIC, 0);
   buf.writeUInt32LE(head.length, 4);
   head.copy(buf, 8);
+  buf.fill(0, 8 + head.length, start);
   let at = start;
   const put = (a: Float64Array | Int32Array) => {
     buf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pooledBuffer, returnBuffer } from '../core/index.js';
 import { MetaStore } from '../store/index.js';
 import { AuditLog, listAudit, verifyAuditChain } from './audit.js';
 import { LogWriter } from './log-writer.js';
@@ -31,6 +32,28 @@ describe('columnar prediction-log records', () => {
       [null],
     );
     expect(decodeLoggedColumns(odd).columns).toEqual([['k'], [7]]);
+    // into a reused buffer holding old bytes: the same record, byte for byte
+    const dirty = encodeLoggedColumns(
+      3,
+      cols,
+      Float64Array.from([0.1, 0.2, 0.3]),
+      ['x', null, 'y'],
+      undefined,
+      (n) => Buffer.alloc(n + 64, 0xff),
+    );
+    expect(dirty.equals(buf)).toBe(true);
+  });
+
+  it('lends each pooled buffer to one user at a time', () => {
+    const a = pooledBuffer(100_000);
+    returnBuffer(a);
+    returnBuffer(a); // a second return is ignored
+    const b = pooledBuffer(100_000);
+    const c = pooledBuffer(100_000);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    returnBuffer(b);
+    returnBuffer(c);
   });
 });
 

@@ -8,7 +8,7 @@
  * array). `commit` resolves once the request's rows are written (group commit, in the same
  * transaction as the audit chain when they share a `LogWriter`); `record` writes behind.
  */
-import { isoNow } from '../core/index.js';
+import { isoNow, pooledBuffer, returnBuffer } from '../core/index.js';
 import type { BetterSqlite3Database, MetaStore, PredictionLogTable } from '../store/index.js';
 import {
   columnsFromRows,
@@ -73,7 +73,7 @@ function plainRow({ b, ts }: TimedBatch): Row {
 }
 
 /** A request of many rows as one columnar record. */
-function columnarRow({ b, ts }: TimedBatch): Row {
+function columnarRow({ b, ts }: TimedBatch, alloc?: (size: number) => Buffer): Row {
   const n = b.labels.length;
   return {
     ts,
@@ -84,12 +84,19 @@ function columnarRow({ b, ts }: TimedBatch): Row {
     probability: null,
     label: null,
     n_rows: n,
-    payload: encodeLoggedColumns(n, b.columns ?? columnsFromRows(b.rows ?? []), b.probability, b.labels),
+    payload: encodeLoggedColumns(
+      n,
+      b.columns ?? columnsFromRows(b.rows ?? []),
+      b.probability,
+      b.labels,
+      undefined,
+      alloc,
+    ),
   };
 }
 
 /** Several one-row requests of one model version as one columnar record naming each request. */
-function groupedRow(timed: readonly TimedBatch[]): Row {
+function groupedRow(timed: readonly TimedBatch[], alloc?: (size: number) => Buffer): Row {
   const n = timed.length;
   const batches = timed.map((t) => t.b);
   const values = batches.map(singleRowValues);
@@ -112,6 +119,7 @@ function groupedRow(timed: readonly TimedBatch[]): Row {
       probability,
       batches.map((b) => b.labels[0] ?? null),
       { ids: batches.map((b) => b.requestId), ts: timed.map((t) => t.ts) },
+      alloc,
     ),
   };
 }
@@ -122,7 +130,7 @@ function groupedRow(timed: readonly TimedBatch[]): Row {
  * per request); a grouped run ends where a many-row request of that version comes, so each version's
  * rows keep their arrival order. A one-row request alone stays a plain row.
  */
-function predictionRows(batches: readonly TimedBatch[]): Row[] {
+function predictionRows(batches: readonly TimedBatch[], alloc?: (size: number) => Buffer): Row[] {
   const slots: (Row | TimedBatch[])[] = [];
   const open = new Map<string, TimedBatch[]>();
   for (const t of batches) {
@@ -138,10 +146,10 @@ function predictionRows(batches: readonly TimedBatch[]): Row[] {
       }
     } else {
       open.delete(key);
-      slots.push(columnarRow(t));
+      slots.push(columnarRow(t, alloc));
     }
   }
-  return slots.map((s) => (Array.isArray(s) ? (s.length === 1 ? plainRow(s[0]) : groupedRow(s)) : s));
+  return slots.map((s) => (Array.isArray(s) ? (s.length === 1 ? plainRow(s[0]) : groupedRow(s, alloc)) : s));
 }
 
 const INSERT_CHUNK = 500;
@@ -153,18 +161,29 @@ const PREDICTION_TABLE: LogTable<TimedBatch> = {
       'INSERT INTO prediction_log (ts, model_name, version, request_id, features_json, probability, label, n_rows, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     return (batches) => {
-      for (const r of predictionRows(batches))
-        insert.run(
-          r.ts,
-          r.model_name,
-          r.version,
-          r.request_id,
-          r.features_json,
-          r.probability,
-          r.label,
-          r.n_rows,
-          r.payload,
-        );
+      // payloads go into pooled buffers: SQLite copies them during the insert, which is synchronous
+      const lent: Buffer[] = [];
+      const alloc = (size: number) => {
+        const b = pooledBuffer(size);
+        lent.push(b);
+        return b;
+      };
+      try {
+        for (const r of predictionRows(batches, alloc))
+          insert.run(
+            r.ts,
+            r.model_name,
+            r.version,
+            r.request_id,
+            r.features_json,
+            r.probability,
+            r.label,
+            r.n_rows,
+            r.payload,
+          );
+      } finally {
+        for (const b of lent) returnBuffer(b);
+      }
     };
   },
   async kysely(trx, batches) {

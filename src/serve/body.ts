@@ -1,6 +1,5 @@
 /**
- * Reads a request body into a reused buffer and hashes it on the way in (the same pool lends the
- * buffers large responses are written into: `pooledBuffer`). Fastify's own reader keeps
+ * Reads a request body into a reused buffer (`core/buffer-pool.ts`) and hashes it on the way in. Fastify's own reader keeps
  * each chunk and concatenates them into a fresh buffer per request; for a 7.5 MB batch that is 7.5 MB
  * of memory the kernel has to hand over page by page on every request (on this project's virtual
  * machines each first touch of a 4 kB page costs 10–20 µs: ~25 ms a request), and the SHA-256 for
@@ -15,45 +14,9 @@
 import { createHash, type Hash, hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Fastify from 'fastify';
+import { pooledBuffer as acquire, returnBuffer as release } from '../core/index.js';
 
 const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = Fastify.errorCodes;
-
-/** The largest buffer the pool keeps (a larger body gets a buffer of its own). */
-const POOL_MAX_BYTES = 32 << 20;
-/** Buffers kept for reuse. */
-const POOL_SIZE = 4;
-
-const free: Buffer[] = [];
-
-/** A buffer of at least `size` bytes from the pool (or a new one); give it back with `returnBuffer`. */
-export function pooledBuffer(size: number): Buffer {
-  return acquire(size);
-}
-
-/** Gives a buffer from `pooledBuffer` back (nothing may use it afterwards). */
-export function returnBuffer(buf: Buffer): void {
-  release(buf);
-}
-
-function acquire(size: number): Buffer {
-  let best = -1;
-  for (let k = 0; k < free.length; k++)
-    if (free[k].length >= size && (best < 0 || free[k].length < free[best].length)) best = k;
-  if (best >= 0) return free.splice(best, 1)[0];
-  // rounded up so that bodies of similar sizes share buffers
-  return Buffer.allocUnsafeSlow(Math.max(16 << 10, 2 ** Math.ceil(Math.log2(Math.max(1, size)))));
-}
-
-function release(buf: Buffer): void {
-  if (buf.length > POOL_MAX_BYTES) return;
-  if (free.length < POOL_SIZE) free.push(buf);
-  else {
-    // keep the larger buffers: they are the expensive ones to fault in
-    let smallest = 0;
-    for (let k = 1; k < free.length; k++) if (free[k].length < free[smallest].length) smallest = k;
-    if (free[smallest].length < buf.length) free[smallest] = buf;
-  }
-}
 
 /** A body read into a pooled buffer: its bytes (valid until `release`) and their SHA-256 (hex). */
 export interface PooledBody {

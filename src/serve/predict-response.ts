@@ -1,11 +1,11 @@
 /**
  * The JSON of a large predict answer, written straight into a pooled buffer. Fastify's serializer
  * builds one string of the whole answer, which Node then copies into a buffer to send: for 10,000
- * rows that is a few MB of fresh memory per request, each page faulted in (see `body.ts`). The text is
+ * rows that is a few MB of fresh memory per request, each page faulted in (see `core/buffer-pool.ts`). The text is
  * the serializer's, byte for byte: its property order (the required `probability`, `label`, `factors`,
  * then the optional `value` and `warnings`), numbers as `JSON.stringify` writes them.
  */
-import { pooledBuffer, returnBuffer } from './body.js';
+import { pooledBuffer, returnBuffer } from '../core/index.js';
 
 /** One row of a native model's answer (as the predict route builds it). */
 export interface PredictionRow {
