@@ -24,7 +24,7 @@ function data(n: number, F: number, seed: number) {
 afterAll(() => enableParallelPredict(false));
 
 describe('scoring a large batch on two threads', () => {
-  it('gives bit-for-bit the one-thread answer for GBDT and random forest', async () => {
+  it('gives bit-for-bit the one-thread answer for GBDT and random forest (and one row at a time)', async () => {
     const train = data(3000, 12, 1);
     const y = Float64Array.from({ length: 3000 }, (_, i) => {
       let s = 0;
@@ -48,8 +48,18 @@ describe('scoring a large batch on two threads', () => {
       // a small batch stays on this thread
       const small = data(100, 12, 4);
       const mark = parallelPredictRows();
-      model.predictProba(small);
+      const smallP = model.predictProba(small);
       expect(parallelPredictRows()).toBe(mark);
+      // one row at a time (the single-row walk) gives the batch's numbers, missing values included
+      for (let i = 0; i < small.nRows; i++) {
+        const row = {
+          ...small,
+          nRows: 1,
+          data: Float64Array.from({ length: 12 }, (_, j) => small.data[j * 100 + i]),
+        };
+        const p = model.predictProba(row);
+        expect([p[0], p[1]], `${kind} row ${i}`).toEqual([smallP[2 * i], smallP[2 * i + 1]]);
+      }
     }
   });
 });

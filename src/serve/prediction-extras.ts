@@ -109,7 +109,9 @@ export function trainingRangeWarnings(model: NativeModel, frame: Frame): (string
   const out: (string[] | null)[] = new Array(frame.nRows).fill(null);
   model.features.forEach((f, j) => {
     const r = trainingRanges[j];
-    const c = frame.columns.find((x) => x.name === f.name);
+    // a request's frame holds the features in schema order: look further only if it does not
+    const c =
+      frame.columns[j]?.name === f.name ? frame.columns[j] : frame.columns.find((x) => x.name === f.name);
     if (!r || !c || c.kind === 'categorical') return;
     const unit = units[f.name] ? ` ${units[f.name]}` : '';
     for (let i = 0; i < frame.nRows; i++) {

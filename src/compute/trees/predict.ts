@@ -87,6 +87,10 @@ export function predictCompiled(
   rowEnd = nRows,
 ): void {
   const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
+  if (nRows === 1 && rowStart === 0 && rowEnd === 1) {
+    predictOne(c, value, dim, data, out, treeCol, scale);
+    return;
+  }
   const nCols = nRows > 0 ? Math.floor(data.length / nRows) : 0;
   // scratch for one block, no larger than the rows need (a single-row predict allocated 61 kB here)
   const blockRows = Math.max(0, Math.min(BLOCK, rowEnd - rowStart));
@@ -178,5 +182,34 @@ export function predictCompiled(
         }
       }
     }
+  }
+}
+
+/**
+ * One row (a single-row request): `data` is the row itself, so each tree walks it directly, stopping
+ * at its leaf; the same sums, in the same order, as the blocked walk.
+ */
+function predictOne(
+  c: CompiledTrees,
+  value: Float64Array,
+  dim: number,
+  x: Float64Array,
+  out: Float64Array,
+  treeCol: Int32Array,
+  scale: number,
+): void {
+  const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
+  for (let k = 0; k < treeRoot.length; k++) {
+    let n = treeRoot[k];
+    const D = treeDepth[k];
+    for (let d = 0; d < D; d++) {
+      const v = x[feature[n]];
+      const next = left[n] + (+(v > threshold[n]) | (+Number.isNaN(v) & nanRight[n]));
+      if (next === n) break;
+      n = next;
+    }
+    const col = treeCol[k];
+    if (dim === 1) out[col] += scale * value[n];
+    else for (let q = 0; q < dim; q++) out[col + q] += scale * value[n * dim + q];
   }
 }
