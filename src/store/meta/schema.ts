@@ -103,14 +103,18 @@ export interface PredictionLogTable {
   ts: string;
   model_name: string;
   version: number;
+  /** The request's id (a grouped record of one-row requests: the first's; all are in its payload). */
   request_id: string;
   /** The row's feature values as a JSON array in the model's feature order (for drift); '' when columnar. */
   features_json: string;
   probability: number | null;
   label: string | null;
-  /** Rows in this record: 1, or a whole request's rows held column by column in `payload`. */
+  /**
+   * Rows in this record: 1, or held column by column in `payload` — a whole request's rows, or the
+   * one-row requests of a model version written in the same transaction.
+   */
   n_rows: Generated<number>;
-  /** The columnar rows of a many-row request (src/monitor `encodeLoggedColumns`); null for one row. */
+  /** The columnar rows (src/monitor `encodeLoggedColumns`); null for a plain one-row record. */
   payload: Uint8Array | null;
 }
 
