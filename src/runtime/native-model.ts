@@ -158,15 +158,7 @@ export class NativeModel {
           for (const k of keys) if (!this.featureIndex.has(k)) add(i, k, 'is not a feature of this model');
       }
     }
-    if (problems.length) {
-      const p = problems[0];
-      throw createError('AEGLE_RUNTIME_INPUT', {
-        model: `${this.ref.name}@${this.ref.version}`,
-        count: problems.length >= MAX_PROBLEMS ? `${MAX_PROBLEMS}+` : problems.length,
-        first: `row ${p.row}: '${p.field}' ${p.problem}`,
-        errors: problems,
-      });
-    }
+    if (problems.length) throw this.inputError(problems);
     return { frame: this.frameOf(n, numeric, strings), raw };
   }
 
@@ -282,9 +274,13 @@ export class NativeModel {
               : 'the model gave no finite score for this row',
           });
     }
-    if (!problems.length) return;
+    if (problems.length) throw this.inputError(problems);
+  }
+
+  /** AEGLE_RUNTIME_INPUT listing `problems` (the first one in the message). */
+  private inputError(problems: readonly FieldProblem[]): Error {
     const p = problems[0];
-    throw createError('AEGLE_RUNTIME_INPUT', {
+    return createError('AEGLE_RUNTIME_INPUT', {
       model: `${this.ref.name}@${this.ref.version}`,
       count: problems.length >= MAX_PROBLEMS ? `${MAX_PROBLEMS}+` : problems.length,
       first: `row ${p.row}: '${p.field}' ${p.problem}`,
