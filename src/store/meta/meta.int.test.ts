@@ -1,7 +1,15 @@
 /** The metadata store and the audit chain on every backend (SQLite; PostgreSQL when configured). */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog, listAudit, verifyAuditChain } from '../../monitor/index.js';
+import {
+  AuditLog,
+  decodeLoggedColumns,
+  LogWriter,
+  listAudit,
+  PredictionLog,
+  recentInputs,
+  verifyAuditChain,
+} from '../../monitor/index.js';
 import type { MetaStore } from './meta-store.js';
 import { metaBackends } from './testing.js';
 
@@ -143,6 +151,66 @@ for (const backend of metaBackends()) {
       } finally {
         await d2();
       }
+    });
+
+    it('one writer commits audit entries and prediction records together; grouped rows read back', async () => {
+      const logs = new LogWriter(store, { flushMs: 5 });
+      const audit = new AuditLog(store, { writer: logs });
+      const log = new PredictionLog(store, { writer: logs });
+      const one = (id: string, x: number) =>
+        Promise.all([
+          log.commit({
+            modelName: 'g',
+            version: 1,
+            requestId: id,
+            rows: [[x, 'a']],
+            probability: [x / 10],
+            labels: ['1'],
+          }),
+          audit.commit({
+            actor: 'k',
+            role: 'clinician',
+            action: 'predict',
+            resource: 'model:g',
+            inputHash: id,
+          }),
+        ]);
+      await Promise.all([one('g1', 1), one('g2', 2), one('g3', 3)]);
+      await log.commit({
+        modelName: 'g',
+        version: 1,
+        requestId: 'g4',
+        rows: [
+          [4, null],
+          [5, 'b'],
+        ],
+        probability: [0.4, 0.5],
+        labels: ['0', '1'],
+      });
+      const recs = await store.db
+        .selectFrom('prediction_log')
+        .selectAll()
+        .where('model_name', '=', 'g')
+        .orderBy('id')
+        .execute();
+      expect(recs.map((r) => [r.request_id, Number(r.n_rows)])).toEqual([
+        ['g1', 3],
+        ['g4', 2],
+      ]);
+      expect(decodeLoggedColumns(recs[0].payload!).requests?.ids).toEqual(['g1', 'g2', 'g3']);
+      const back = await recentInputs(store, 'g', 1, 2);
+      expect(back.columns).toEqual([
+        [1, 2, 3, 4, 5],
+        ['a', 'a', 'a', null, 'b'],
+      ]);
+      expect((await listAudit(store, { resource: 'model:g' })).map((e) => e.inputHash).sort()).toEqual([
+        'g1',
+        'g2',
+        'g3',
+      ]);
+      await audit.close();
+      await log.close();
+      await logs.close();
     });
   });
 }
