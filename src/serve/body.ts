@@ -1,11 +1,11 @@
 /**
- * Reads a request body into a reused buffer (`core/buffer-pool.ts`) and hashes it on the way in. Fastify's own reader keeps
- * each chunk and concatenates them into a fresh buffer per request; for a 7.5 MB batch that is 7.5 MB
- * of memory the kernel has to hand over page by page on every request (on this project's virtual
- * machines each first touch of a 4 kB page costs 10–20 µs: ~25 ms a request), and the SHA-256 for
- * the audit entry ran over the whole body afterwards. Here chunks are copied into a buffer from a
- * small pool (sized from Content-Length, grown if the body is longer), hashed as they arrive, and
- * the buffer goes back to the pool once the body is parsed — nothing keeps a view of it.
+ * Reads a request body into a reused buffer (`core/buffer-pool.ts`) and hashes it on the way in.
+ * Fastify's own reader keeps each chunk and concatenates them into a fresh buffer per request; for a
+ * 7.5 MB batch that is 7.5 MB of memory the kernel has to hand over page by page on every request (on
+ * this project's virtual machines each first touch of a 4 kB page costs 10–20 µs: ~25 ms a request),
+ * and the SHA-256 for the audit entry ran over the whole body afterwards. Here chunks are copied into
+ * a pooled buffer (sized from Content-Length, grown if the body is longer), hashed as they arrive,
+ * and the buffer goes back to the pool once the body is parsed — nothing keeps a view of it.
  *
  * The checks are Fastify's: a Content-Length above the limit, or more bytes than the limit, is 413
  * `FST_ERR_CTP_BODY_TOO_LARGE`; a body shorter or longer than its Content-Length is 400
