@@ -22,7 +22,6 @@ export const PARALLEL_MIN_ROWS = 2048;
 interface Helper {
   readonly worker: Worker;
   readonly ids: WeakMap<CompiledTrees, number>;
-  nextId: number;
   /** Reused shared buffers (one call at a time per thread: the caller waits). */
   data: Float64Array;
   out: Float64Array;
@@ -70,7 +69,6 @@ function getHelper(): Helper | null {
     const h: Helper = {
       worker,
       ids: new WeakMap(),
-      nextId: 1,
       data: sharedF64(0),
       out: sharedF64(0),
       flag: new Int32Array(new SharedArrayBuffer(4)),
@@ -89,12 +87,17 @@ function getHelper(): Helper | null {
   }
 }
 
+/**
+ * Model ids, unique in the process: a model collected after the helper was replaced sends its drop to
+ * the new helper, which must not hold another model under the same id.
+ */
+let nextModelId = 1;
 const release = new FinalizationRegistry<number>((id) => helper?.worker.postMessage({ op: 'drop', id }));
 
 function modelId(h: Helper, c: CompiledTrees, value: Float64Array, dim: number, treeCol: Int32Array): number {
   let id = h.ids.get(c);
   if (id !== undefined) return id;
-  id = h.nextId++;
+  id = nextModelId++;
   h.ids.set(c, id);
   release.register(c, id);
   h.worker.postMessage({
