@@ -8,6 +8,7 @@
  * chains of different rows overlap (XGBoost's blocked predictor, minus SIMD).
  */
 import { type TreeArrays, hasCategoricalSplits } from './tree-arrays.js';
+import { wasmTrees } from './wasm-walk.js';
 
 export interface CompiledTrees {
   readonly feature: Int32Array;
@@ -72,6 +73,9 @@ const BLOCK = 256;
  * branch-free: `+(x > threshold)` compiles to a flag move, where `cond ? 1 : 0` compiles to a branch
  * that mispredicts half the time. Blocks without NaN skip the missing-value term. Trees are added in
  * tree order for each row, so sums are the same as a one-row-at-a-time walk.
+ *
+ * Eight rows or more take the same walk in WebAssembly (`wasm-walk.ts`, about 3× faster); one row
+ * walks each tree directly, a few rows take the JavaScript walk (`predictCompiledJs`).
  */
 export function predictCompiled(
   c: CompiledTrees,
@@ -86,11 +90,41 @@ export function predictCompiled(
   rowStart = 0,
   rowEnd = nRows,
 ): void {
-  const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
   if (nRows === 1 && rowStart === 0 && rowEnd === 1) {
     predictOne(c, value, dim, data, out, treeCol, scale);
     return;
   }
+  if (rowEnd - rowStart >= WASM_MIN_ROWS) {
+    const w = wasmTrees(c, value, dim);
+    if (w) {
+      w.predict(data, nRows, out, outStride, treeCol, scale, rowStart, rowEnd);
+      return;
+    }
+  }
+  predictCompiledJs(c, value, dim, data, nRows, out, outStride, treeCol, scale, rowStart, rowEnd);
+}
+
+/** Fewest rows scored by the WebAssembly walk (fewer: the JavaScript walk, which stops at leaves). */
+const WASM_MIN_ROWS = 8;
+
+/**
+ * The JavaScript walk behind `predictCompiled` (same contract): used for a few rows, where
+ * WebAssembly is unavailable, and by tests as the reference for the WebAssembly walk.
+ */
+export function predictCompiledJs(
+  c: CompiledTrees,
+  value: Float64Array,
+  dim: number,
+  data: Float64Array,
+  nRows: number,
+  out: Float64Array,
+  outStride: number,
+  treeCol: Int32Array,
+  scale = 1,
+  rowStart = 0,
+  rowEnd = nRows,
+): void {
+  const { feature, threshold, left, nanRight, treeRoot, treeDepth } = c;
   const nCols = nRows > 0 ? Math.floor(data.length / nRows) : 0;
   // scratch for one block, no larger than the rows need (a single-row predict allocated 61 kB here)
   const blockRows = Math.max(0, Math.min(BLOCK, rowEnd - rowStart));
