@@ -125,15 +125,173 @@ const NOT_SIMPLE = new NotSimple();
 
 /**
  * Reads `{"rows": [{…}, …]}` into a RowTable, or returns null when the body is anything else (the
- * caller falls back to `JSON.parse`). `maxRows` bounds the row count (beyond it: null).
+ * caller falls back to `JSON.parse`). `maxRows` bounds the row count (beyond it: null). With a
+ * `split`, a large body's second half is read by another thread (see `RowSplit`).
  */
-export function readRowTable(buf: Uint8Array, maxRows: number): RowTable | null {
+export function readRowTable(
+  buf: Uint8Array,
+  maxRows: number,
+  split: RowSplit | null = null,
+): RowTable | null {
   try {
-    return new Scanner(buf).table(maxRows);
+    return new Scanner(buf).table(maxRows, split);
   } catch (e) {
     if (e instanceof NotSimple) return null;
     throw e;
   }
+}
+
+/**
+ * Another thread that reads the rows from a point in the body's second half while this one reads
+ * the first half. The point is a guess — a `{` after `}` and `,` — that holds only if this thread's
+ * own reading arrives exactly there at a row's start (the text before it decides whether it lies in
+ * a string); otherwise the other thread's work is dropped and this one reads on alone, as it does
+ * when the other thread meets anything but numbers and nulls. Either way the table is the one a
+ * single thread reads.
+ */
+export interface RowSplit {
+  /** Smallest body worth splitting, in bytes. */
+  readonly minBytes: number;
+  /**
+   * Starts reading rows at `at` (a `{`): each row has the fields of the first row, whose names lie at
+   * `keyStart[j]`…`keyEnd[j]` in `body`; `rowBytes` is the first row's length (to size the columns).
+   */
+  start(
+    body: Uint8Array,
+    at: number,
+    keyStart: readonly number[],
+    keyEnd: readonly number[],
+    rowBytes: number,
+  ): void;
+  /**
+   * Waits for the rows started at `at`: their count, the position after the array's `]`, and a
+   * column reader (`copy(j, into, offset)` copies field j's values, NaN for null), or null when the
+   * other thread gave up (then nothing was read there).
+   */
+  finish(): RowSplitResult | null;
+  /** Waits for the other thread and drops its rows. */
+  abandon(): void;
+}
+
+export interface RowSplitResult {
+  readonly n: number;
+  readonly end: number;
+  copy(j: number, into: Float64Array, offset: number): void;
+}
+
+/**
+ * Reads the rows that start at `at` (a `{`) to the array's closing `]` into `cols` (one Float64Array
+ * per field, room for `cap` rows), for the other thread of a split: every value must be a number or
+ * null and every row must name the first row's fields in order. Returns the row count and the
+ * position after `]`, or null (anything else, or more than `cap` rows).
+ */
+export function readNumericRows(
+  body: Uint8Array,
+  at: number,
+  keyStart: readonly number[],
+  keyEnd: readonly number[],
+  cols: Float64Array[],
+  cap: number,
+): { n: number; end: number } | null {
+  const b = body;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let i = at;
+  let n = 0;
+  let c = 0;
+  try {
+    for (;;) {
+      if (n >= cap) return null;
+      if (b[i] !== LBRACE) return null;
+      i = readRow(b, dv, i + 1, keyStart, keyEnd, cols, n, null);
+      n++;
+      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      i++;
+      if (c === RBRACKET) return { n, end: i };
+      if (c !== COMMA) return null;
+      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    }
+  } catch (e) {
+    if (e instanceof NotSimple) return null;
+    throw e;
+  }
+}
+
+/**
+ * Reads one row's fields after its `{` into slot `n` of `cols`, through its `}`; returns the position
+ * after it. Numbers and nulls of a numeric column are written in place; any other value goes to
+ * `other(j, at)`, which stores it and returns the position after it (without `other`: not simple).
+ */
+function readRow(
+  b: Uint8Array,
+  dv: DataView,
+  i: number,
+  keyStart: readonly number[],
+  keyEnd: readonly number[],
+  cols: readonly TableColumn[],
+  n: number,
+  other: ((j: number, at: number) => number) | null,
+): number {
+  const F = keyStart.length;
+  let c = 0;
+  for (let j = 0; j < F; j++) {
+    while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    if (j > 0) {
+      if (c !== COMMA) throw NOT_SIMPLE;
+      i++;
+      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    }
+    if (c !== QUOTE) throw NOT_SIMPLE;
+    i++;
+    // the same field name, byte for byte, as in the first row
+    const s = keyStart[j];
+    const len = keyEnd[j] - s;
+    let k = 0;
+    for (; k + 4 <= len; k += 4) if (dv.getUint32(i + k) !== dv.getUint32(s + k)) throw NOT_SIMPLE;
+    for (; k < len; k++) if (b[i + k] !== b[s + k]) throw NOT_SIMPLE;
+    i += len;
+    if (b[i] !== QUOTE) throw NOT_SIMPLE;
+    i++;
+    while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    if (c !== COLON) throw NOT_SIMPLE;
+    i++;
+    while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    const col = cols[j];
+    // the common case: a number (or null) into a numeric column, written in place
+    if (col instanceof Float64Array && (c === MINUS || (c >= ZERO && c <= NINE))) {
+      i = numberInto(b, i, col, n);
+      if (i < 0) throw NOT_SIMPLE;
+    } else if (
+      col instanceof Float64Array &&
+      c === 0x6e &&
+      b[i + 1] === 0x75 &&
+      b[i + 2] === 0x6c &&
+      b[i + 3] === 0x6c
+    ) {
+      col[n] = Number.NaN;
+      i += 4;
+    } else if (other) i = other(j, i);
+    else throw NOT_SIMPLE;
+  }
+  while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+  if (c !== RBRACE) throw NOT_SIMPLE;
+  return i + 1;
+}
+
+/**
+ * A place to split the rows: the first `{` at or after `from` that follows `}` and `,` (with only
+ * whitespace between), or −1.
+ */
+function splitPoint(b: Uint8Array, from: number): number {
+  for (let i = from; i < b.length; i++) {
+    if (b[i] !== LBRACE) continue;
+    let k = i - 1;
+    while (k > from && (b[k] === 0x20 || b[k] === 0x0a || b[k] === 0x0d || b[k] === 0x09)) k--;
+    if (b[k] !== COMMA) continue;
+    k--;
+    while (k > from && (b[k] === 0x20 || b[k] === 0x0a || b[k] === 0x0d || b[k] === 0x09)) k--;
+    if (b[k] === RBRACE) return i;
+  }
+  return -1;
 }
 
 class Scanner {
@@ -212,7 +370,7 @@ class Scanner {
     this.at += word.length;
   }
 
-  table(maxRows: number): RowTable | null {
+  table(maxRows: number, split: RowSplit | null): RowTable | null {
     const b = this.b;
     this.expect(LBRACE);
     this.expect(QUOTE);
@@ -275,69 +433,74 @@ class Scanner {
     let i = this.at;
     let c = 0;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    for (;;) {
-      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      i++;
-      if (c === RBRACKET) break;
-      if (c !== COMMA) throw NOT_SIMPLE;
-      if (n >= maxRows) return null;
-      if (n === cap) {
-        cap = Math.min(maxRows, cap * 2);
-        for (let j = 0; j < F; j++) {
-          const old = cols[j];
-          if (old instanceof Float64Array) {
-            const grown = new Float64Array(cap);
-            grown.set(old);
-            cols[j] = grown;
-          } else old.length = cap;
-        }
-      }
-      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      if (c !== LBRACE) throw NOT_SIMPLE;
-      i++;
+    const other = (j: number, at: number) => {
+      this.at = at;
+      put(j, this.value());
+      return this.at;
+    };
+    const grow = (rows: number) => {
+      cap = Math.min(maxRows, Math.max(rows, cap * 2));
       for (let j = 0; j < F; j++) {
-        while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-        if (j > 0) {
-          if (c !== COMMA) throw NOT_SIMPLE;
-          i++;
-          while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-        }
-        if (c !== QUOTE) throw NOT_SIMPLE;
-        i++;
-        // the same field name, byte for byte, as in the first row
-        const s = keyStart[j];
-        const len = keyEnd[j] - s;
-        let k = 0;
-        for (; k + 4 <= len; k += 4) if (dv.getUint32(i + k) !== dv.getUint32(s + k)) throw NOT_SIMPLE;
-        for (; k < len; k++) if (b[i + k] !== b[s + k]) throw NOT_SIMPLE;
-        i += len;
-        if (b[i] !== QUOTE) throw NOT_SIMPLE;
-        i++;
-        while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-        if (c !== COLON) throw NOT_SIMPLE;
-        i++;
-        while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-        const col = cols[j];
-        // the common case: a number into a numeric column, written in place
-        if (col instanceof Float64Array && (c === MINUS || (c >= ZERO && c <= NINE))) {
-          i = numberInto(b, i, col, n);
-          if (i < 0) throw NOT_SIMPLE;
-        } else {
-          this.at = i;
-          put(j, this.value());
-          i = this.at;
-        }
+        const old = cols[j];
+        if (old instanceof Float64Array) {
+          const grown = new Float64Array(cap);
+          grown.set(old);
+          cols[j] = grown;
+        } else old.length = cap;
       }
-      while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      if (c !== RBRACE) throw NOT_SIMPLE;
-      i++;
-      n++;
+    };
+    // a large body: the second half goes to the other thread, from a row start it guesses
+    let splitAt = -1;
+    if (split && b.length - i >= split.minBytes) {
+      splitAt = splitPoint(b, i + ((b.length - i) >> 1));
+      if (splitAt > 0) split.start(b, splitAt, keyStart, keyEnd, rowBytes);
+    }
+    try {
+      for (;;) {
+        while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+        i++;
+        if (c === RBRACKET) break;
+        if (c !== COMMA) throw NOT_SIMPLE;
+        while ((c = b[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+        if (splitAt >= 0 && i >= splitAt) {
+          // here exactly at the guessed row start: take the other thread's rows (if it read them all)
+          let done: RowSplitResult | null = null;
+          if (i === splitAt) done = split!.finish();
+          else split!.abandon();
+          splitAt = -1;
+          if (done) {
+            if (n + done.n > maxRows) return null;
+            if (n + done.n > cap) grow(n + done.n);
+            for (let j = 0; j < F; j++) {
+              const col = cols[j];
+              if (col instanceof Float64Array) done.copy(j, col, n);
+              else {
+                const tmp = new Float64Array(done.n);
+                done.copy(j, tmp, 0);
+                for (let r = 0; r < done.n; r++) col[n + r] = Number.isNaN(tmp[r]) ? null : tmp[r];
+              }
+            }
+            n += done.n;
+            i = done.end;
+            break;
+          }
+        }
+        if (n >= maxRows) return null;
+        if (n === cap) grow(n + 1);
+        if (c !== LBRACE) throw NOT_SIMPLE;
+        i = readRow(b, dv, i + 1, keyStart, keyEnd, cols, n, other);
+        n++;
+      }
+    } finally {
+      // an early return or a refusal while the other thread still reads: wait for it
+      if (splitAt >= 0) split!.abandon();
     }
     this.at = i;
     this.expect(RBRACE);
     this.ws();
     if (this.at !== b.length) throw NOT_SIMPLE;
-    const columns = cols.map((c) => (c instanceof Float64Array ? c.slice(0, n) : c.slice(0, n)));
+    // views, not copies: the few rows of room past n cost less than copying every column
+    const columns = cols.map((c) => (c instanceof Float64Array ? c.subarray(0, n) : c.slice(0, n)));
     return new RowTable(n, names, columns);
   }
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPooledBody } from './body.js';
+import { BODY_HELPER_MIN_BYTES, bodyHelper, enableBodyHelper } from './body-helper.js';
 
 const LIMIT = 4 << 20;
 let server: http.Server;
@@ -10,32 +11,54 @@ let port = 0;
 
 beforeAll(async () => {
   // echoes what it read: the hash computed on the way in, and one computed here from the bytes
+  // at /helper the body helper hashes bodies of 1 MB and more on its thread
+  enableBodyHelper(true);
   server = http.createServer((req, res) => {
-    readPooledBody(req, req.headers['content-length'], LIMIT, (err, body) => {
-      if (err || !body) {
-        const e = err as Error & { statusCode?: number; code?: string };
-        res.statusCode = e.statusCode ?? 500;
-        res.end(JSON.stringify({ code: e.code }));
-        return;
-      }
-      const out = {
-        length: body.bytes.length,
-        sha256: body.sha256,
-        recomputed: createHash('sha256').update(body.bytes).digest('hex'),
-        head: body.bytes.subarray(0, 16).toString('hex'),
-      };
-      // the buffer goes back to the pool before the answer: the next body may reuse it at once
-      body.release();
-      res.end(JSON.stringify(out));
-    });
+    const helperFor = req.url === '/helper' ? bodyHelper : () => null;
+    readPooledBody(
+      req,
+      req.headers['content-length'],
+      LIMIT,
+      (err, body) => {
+        if (err || !body) {
+          const e = err as Error & { statusCode?: number; code?: string };
+          res.statusCode = e.statusCode ?? 500;
+          res.end(JSON.stringify({ code: e.code }));
+          return;
+        }
+        const out = {
+          length: body.bytes.length,
+          shared: body.bytes.buffer instanceof SharedArrayBuffer,
+          sha256: '',
+          recomputed: createHash('sha256').update(body.bytes).digest('hex'),
+          head: body.bytes.subarray(0, 16).toString('hex'),
+        };
+        // the buffer is given back before the hash is asked for: with a background hash still
+        // running it must not be lent to the next body until the hash is done
+        body.hashInBackground();
+        body.release();
+        setImmediate(() => {
+          out.sha256 = body.sha256();
+          res.end(JSON.stringify(out));
+        });
+      },
+      helperFor,
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  enableBodyHelper(false);
+  await new Promise<void>((r) => server.close(() => r()));
+});
 
 /** POSTs `parts` as separate writes (chunked when `chunked`), with a pause between them. */
-function post(parts: Buffer[], chunked = false): Promise<{ status: number; body: Record<string, unknown> }> {
+function post(
+  parts: Buffer[],
+  chunked = false,
+  path = '/',
+): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const total = parts.reduce((a, p) => a + p.length, 0);
     const req = http.request(
@@ -43,7 +66,7 @@ function post(parts: Buffer[], chunked = false): Promise<{ status: number; body:
         host: '127.0.0.1',
         port,
         method: 'POST',
-        path: '/',
+        path,
         headers: chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(total) },
       },
       (res) => {
@@ -89,6 +112,28 @@ describe('readPooledBody', () => {
         expect(a.body.sha256).toBe(createHash('sha256').update(bodies[i]).digest('hex'));
         expect(a.body.recomputed).toBe(a.body.sha256);
       });
+    }
+  });
+
+  it('with the body helper: large bodies in shared memory, hashed on its thread, kept until hashed', async () => {
+    const bodies = Array.from({ length: 6 }, (_, i) => randomBytes(BODY_HELPER_MIN_BYTES + i * 200_003));
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        bodies.map((b) => post([b.subarray(0, 70_000), b.subarray(70_000)], false, '/helper')),
+      );
+      answers.forEach((a, i) => {
+        expect(a.status).toBe(200);
+        expect(a.body.shared).toBe(true);
+        expect(a.body.sha256).toBe(createHash('sha256').update(bodies[i]).digest('hex'));
+        expect(a.body.recomputed).toBe(a.body.sha256);
+      });
+    }
+    // a small body, or one without a length, is hashed on the way in as before
+    const small = randomBytes(1000);
+    for (const chunked of [false, true]) {
+      const a = await post([small], chunked, '/helper');
+      expect(a.body.shared).toBe(false);
+      expect(a.body.sha256).toBe(createHash('sha256').update(small).digest('hex'));
     }
   });
 

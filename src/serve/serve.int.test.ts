@@ -1,8 +1,11 @@
 /** The REST API and OIP v2 through real HTTP (listen on port 0 + fetch). */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLoggedColumns, verifyAuditChain } from '../monitor/index.js';
+import { BODY_HELPER_MIN_BYTES, bodyHelperRows } from './body-helper.js';
 import { makeTestArtifact, startTestServer, type TestServer, testRows } from './testing.js';
 
 let s: TestServer;
@@ -218,6 +221,39 @@ describe('service over HTTP', () => {
     const malformed = await predict(`${JSON.stringify({ rows }).slice(0, -3)}`);
     expect(malformed.status).toBe(400);
     expect(malformed.body.detail).toMatch(/not valid JSON/);
+  });
+
+  it('a body over 1 MB (read and hashed with the body helper thread) answers as the row objects do', async () => {
+    const rows = testRows(40_000, 31);
+    const text = JSON.stringify({ rows });
+    expect(text.length).toBeGreaterThan(BODY_HELPER_MIN_BYTES);
+    const before = bodyHelperRows();
+    const predict = async (body: string) => {
+      const r = await s.fetch('/api/v1/models/risk/predict?version=1&factors=0', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      return { status: r.status, body: await r.json() };
+    };
+    const fast = await predict(text);
+    expect(fast.status, JSON.stringify(fast.body).slice(0, 300)).toBe(200);
+    // the helper read part of the rows (where the machine has a second core)
+    if (os.availableParallelism() > 1) expect(bodyHelperRows() - before).toBeGreaterThan(10_000);
+    // the same rows through JSON.parse (one row's fields reordered), and the same answers
+    const { age, bmi, glucose } = rows[30_000];
+    const slow = await predict(
+      JSON.stringify({ rows: rows.map((r, i) => (i === 30_000 ? { glucose, bmi, age } : r)) }),
+    );
+    expect(slow.status).toBe(200);
+    expect(fast.body.predictions).toEqual(slow.body.predictions);
+    // the audit entry carries the SHA-256 of the body's bytes, computed on the helper thread
+    const audit = await (await s.fetch('/api/v1/audit?limit=1000', { key: s.keys.auditor })).json();
+    const entry = audit.entries.find(
+      (e: { requestId?: string; outputSummary: string; inputHash: string }) =>
+        e.inputHash === createHash('sha256').update(text).digest('hex'),
+    );
+    expect(entry).toMatchObject({ action: 'predict', outputSummary: 'n=40000' });
   });
 
   it('versions, metrics, report, artifact download, drift', async () => {

@@ -10,6 +10,7 @@ import type { Logger } from '../core/index.js';
 import { type AegleApp, buildApp } from './app.js';
 import { Service, type ServiceOptions } from './service.js';
 import { enableParallelPredict } from '../compute/index.js';
+import { enableBodyHelper } from './body-helper.js';
 
 export interface RunningServer {
   readonly app: AegleApp;
@@ -33,6 +34,7 @@ export async function startServer(
   const service = await Service.create({ ...opts, config });
   // a batch of thousands of rows is scored on two threads where there is a second core
   enableParallelPredict();
+  enableBodyHelper();
   const app = await buildApp(service, { logger: opts.httpLogger });
   let url: string;
   try {

@@ -23,6 +23,7 @@ import { isOnnxPart, onnxPredict, onnxPredictParsers, parseDescriptor } from './
 import type { RegisterOptions } from '../../registry/index.js';
 import { registerOnnxModel } from '../../runtime/index.js';
 import { readPooledBody } from '../body.js';
+import { type BodyHelper, bodyHelper } from '../body-helper.js';
 import { writePredictResponse } from '../predict-response.js';
 import type { Service } from '../service.js';
 
@@ -134,37 +135,47 @@ export function rawJsonParser(
 ): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { bodyLimit }, (req, payload, done) => {
-    readPooledBody(payload, req.headers['content-length'], bodyLimit, (err, body) => {
-      if (err || !body) {
-        done(err, undefined);
-        return;
-      }
-      (req as FastifyRequest & { bodyHash?: string }).bodyHash = body.sha256;
-      let parsed: unknown;
-      let failure: Error | null = null;
-      try {
-        const table =
-          opts.rowTable && body.bytes.length >= ROW_TABLE_MIN_BYTES
-            ? readRowTable(body.bytes, MAX_PREDICT_ROWS)
-            : null;
-        parsed = table ? { rows: table } : JSON.parse(body.bytes.toString('utf8'));
-      } catch (e) {
-        failure = Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), {
-          statusCode: 400,
-        });
-      } finally {
-        // everything parsed is a copy: the buffer goes back to the pool
-        body.release();
-      }
-      done(failure, failure ? undefined : parsed);
-    });
+    let helper: BodyHelper | null = null;
+    const helperFor = (bytes: number) => (helper = opts.rowTable ? bodyHelper(bytes) : null);
+    readPooledBody(
+      payload,
+      req.headers['content-length'],
+      bodyLimit,
+      (err, body) => {
+        if (err || !body) {
+          done(err, undefined);
+          return;
+        }
+        (req as FastifyRequest & { bodyHash?: () => string }).bodyHash = body.sha256;
+        let parsed: unknown;
+        let failure: Error | null = null;
+        try {
+          const table =
+            opts.rowTable && body.bytes.length >= ROW_TABLE_MIN_BYTES
+              ? readRowTable(body.bytes, MAX_PREDICT_ROWS, helper?.rows ?? null)
+              : null;
+          parsed = table ? { rows: table } : JSON.parse(body.bytes.toString('utf8'));
+        } catch (e) {
+          failure = Object.assign(new Error(`Body is not valid JSON: ${(e as Error).message}`), {
+            statusCode: 400,
+          });
+        } finally {
+          // everything parsed is a copy: the buffer goes back to the pool (after the hash, which the
+          // helper thread, if any, computes now while the rows are scored)
+          body.hashInBackground();
+          body.release();
+        }
+        done(failure, failure ? undefined : parsed);
+      },
+      helperFor,
+    );
   });
 }
 
-/** SHA-256 of the request body (hex): computed while it was read, or of the raw text kept. */
+/** SHA-256 of the request body (hex): computed while it was read (or by the body helper), or of the raw text kept. */
 export function inputHash(req: FastifyRequest): string {
-  const r = req as FastifyRequest & { bodyHash?: string; rawBody?: string | Buffer };
-  return r.bodyHash ?? sha256Hex(r.rawBody ?? '');
+  const r = req as FastifyRequest & { bodyHash?: () => string; rawBody?: string | Buffer };
+  return r.bodyHash ? r.bodyHash() : sha256Hex(r.rawBody ?? '');
 }
 
 /** The most rows one predict request may hold. */
