@@ -28,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { SERVER_MALLOC_ENV } from '../../src/cli/relaunch.js';
 import { runTrain } from '../../src/cli/commands/train.js';
 import { silentLogger } from '../../src/core/index.js';
 import { saveFeatures } from '../../src/dataset/index.js';
@@ -98,7 +99,8 @@ const child = spawn(
     home,
     `${ISSUER}=${jwksUrl}`,
   ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
+  // with the malloc settings `aegle serve` gives its server process (src/cli/relaunch.ts)
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVER_MALLOC_ENV } },
 );
 const s = await new Promise<{ url: string; key: string }>((resolve, reject) => {
   let buf = '';

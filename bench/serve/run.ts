@@ -5,7 +5,8 @@
  * response waits for its group commit). Two Aegle runs: `?factors=0` does the peer's work
  * (probability + label), the default adds the top 5 TreeSHAP factors. Then a 10,000-row batch
  * predict (7.6 MB of JSON rows, sent as bytes), with and without factors: time to the answer's last
- * byte, as wrk measures it. Server CPU per request (from /proc) and the load average are recorded
+ * byte, as wrk measures it — from Node's fetch (15 requests each: 200 ms apart, and back to back),
+ * then from wrk on one connection for 10 s. Server CPU per request (from /proc) and the load average are recorded
  * beside every figure: the machine is shared. Writes bench/serve/results.json.
  *
  *   npx tsx bench/serve/run.ts [--peer-configs async_omp1,async_h11] [--skip-peer]
@@ -18,6 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_MALLOC_ENV } from '../../src/cli/relaunch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { makeFrame, numericColumn } from '../../src/core/index.js';
 import { modelKind } from '../../src/learn/index.js';
@@ -112,7 +114,8 @@ const server = spawn(
     home,
     String(PORT),
   ],
-  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  // with the malloc settings `aegle serve` gives its server process (src/cli/relaunch.ts)
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVER_MALLOC_ENV } },
 );
 await new Promise<void>((resolve, reject) => {
   server.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
@@ -136,13 +139,15 @@ const serverCpu = () => {
 const serverFaults = () =>
   Number(readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
 const load = () => Number(os.loadavg()[0].toFixed(2));
-const wrk = (d: string, query = '') => {
+const wrk = (d: string, query = '', opts: { connections?: number; body?: string } = {}) => {
   const c0 = serverCpu();
+  const f0 = serverFaults();
+  const connections = opts.connections ?? 16;
   const r = spawnSync(
     'wrk',
     [
-      '-t2',
-      '-c16',
+      `-t${Math.min(2, connections)}`,
+      `-c${connections}`,
       `-d${d}`,
       '--latency',
       '--timeout',
@@ -153,13 +158,14 @@ const wrk = (d: string, query = '') => {
       `Authorization: Bearer ${key}`,
       url + query,
     ],
-    { cwd: PEER, env: { ...process.env, WRK_BODY: bodyFile }, encoding: 'utf8' },
+    { cwd: PEER, env: { ...process.env, WRK_BODY: opts.body ?? bodyFile }, encoding: 'utf8' },
   );
   const m = /WRKJSON (\{.*\})/.exec(r.stdout);
   if (!m) return null;
   const out = JSON.parse(m[1]) as Record<string, number>;
   out.server_cpu_s = Number((serverCpu() - c0).toFixed(2));
   out.server_cpu_us_per_req = Math.round((out.server_cpu_s * 1e6) / out.requests);
+  out.server_page_faults_per_req = Math.round((serverFaults() - f0) / out.requests);
   out.load1 = load();
   return out;
 };
@@ -228,6 +234,17 @@ const batchRun = async (pauseMs: number, query = '') => {
 const batchNoFactors = phases.has('batch') ? await batchRun(200, '?factors=0') : null;
 const batchIsolated = phases.has('batch') ? await batchRun(200) : null;
 const batchBackToBack = phases.has('batch') ? await batchRun(0) : null;
+// the same batch from wrk on one connection (a request as soon as the last answer ends), as the
+// single-row figures are taken: latency percentiles over 10 s, with a client that costs the
+// machine next to nothing (Node's fetch above spends milliseconds of the shared 2 cores per request)
+const bigFile = path.join(home, 'big.json');
+writeFileSync(bigFile, bigBytes);
+const wrkBatch = (query: string) => {
+  const r = wrk('10s', query, { connections: 1, body: bigFile });
+  return r && { ...r, non2xx_or_errors: r.non2xx + r.err_read + r.err_write + r.err_timeout };
+};
+const batchWrkNoFactors = phases.has('batch') ? wrkBatch('?factors=0') : null;
+const batchWrkFactors = phases.has('batch') ? wrkBatch('') : null;
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
 
@@ -255,6 +272,7 @@ const results = {
     isolated: batchIsolated,
     backToBack: batchBackToBack,
     shed503: shed,
+    wrkOneConnection: { noFactors: batchWrkNoFactors, withFactors: batchWrkFactors },
   },
   peer,
   ratio: best && aegle ? Number((aegle.req_per_s / best).toFixed(2)) : null,

@@ -10,6 +10,7 @@ import { createLogger, loadConfig } from '../config/index.js';
 import { isAegleError } from '../core/index.js';
 import { type CliContext, createContext } from './context.js';
 import { registerCommands } from './commands/index.js';
+import { onGlibc, relaunchServer, shouldRelaunch, watchParent } from './relaunch.js';
 
 function version(): string {
   try {
@@ -70,7 +71,14 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry || process.argv[1]?.endsWith('/aegle') || process.argv[1]?.endsWith('cli/main.js')) {
-  main(process.argv).then((code) => {
+  // the model server runs in a child with glibc's malloc tuned for it (see relaunch.ts)
+  let run: Promise<number>;
+  if (shouldRelaunch(process.argv, process.env, onGlibc())) run = relaunchServer(process.argv);
+  else {
+    watchParent();
+    run = main(process.argv);
+  }
+  run.then((code) => {
     process.exitCode = code;
   });
 }
