@@ -6,3 +6,4 @@ export * from './pool.js';
 export * from './trees/predict.js';
 export * from './trees/parallel.js';
 export * from './trees/impurity-tree.js';
+export * from './wasm.js';

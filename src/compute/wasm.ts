@@ -16,6 +16,7 @@ const TYPE_CODE: Record<WasmType, number> = { i32: 0x7f, f64: 0x7c };
 
 /** Opcodes without immediates. */
 const SIMPLE = {
+  select: 0x1b,
   'i32.eqz': 0x45,
   'i32.eq': 0x46,
   'i32.ne': 0x47,
@@ -30,11 +31,13 @@ const SIMPLE = {
   'f64.ne': 0x62,
   'f64.lt': 0x63,
   'f64.gt': 0x64,
+  'f64.le': 0x65,
   'i32.add': 0x6a,
   'i32.sub': 0x6b,
   'i32.mul': 0x6c,
   'i32.and': 0x71,
   'i32.or': 0x72,
+  'i32.xor': 0x73,
   'i32.shl': 0x74,
   'i32.shr_s': 0x75,
   'i32.shr_u': 0x76,

@@ -13,6 +13,7 @@
  */
 import type { TreeArrays } from '../compute/index.js';
 import type { LeafWeights } from './leaf-weights.js';
+import { wasmShapFor } from './wasm-shap.js';
 
 /** One output of a tree ensemble: which trees add to it, which value column, and with what scale. */
 export interface ShapOutput {
@@ -257,6 +258,9 @@ export function treeShapRows(
   const fast = tables?.fast;
   const failed = tables ? new Int32Array(feature.length) : null;
   const trees = out.trees;
+  // the table pass in WebAssembly where it can run (numeric splits), bit-for-bit the same sums
+  const wasm = tables ? wasmShapFor(t, tables) : null;
+  const run: number[] = [];
   for (let b0 = i0; b0 < i1; b0 += ROW_BLOCK) {
     const b1 = Math.min(i1, b0 + ROW_BLOCK);
     for (let i = b0; i < b1; i++) phi[(phiRow0 + i - i0) * stride + nFeatures] += ev;
@@ -264,6 +268,31 @@ export function treeShapRows(
       const k = trees[q];
       const root = t.treeRoot[k];
       if (feature[root] < 0) continue; // a stump-less tree only moves the expected value
+      if (wasm?.numeric[k] === 1) {
+        // this tree and the ones after it that can also run there, in one call
+        run.length = 0;
+        for (; q < trees.length; q++) {
+          const kk = trees[q];
+          if (feature[t.treeRoot[kk]] < 0) continue;
+          if (wasm.numeric[kk] !== 1) break;
+          run.push(kk);
+        }
+        q--;
+        wasm.addRows(
+          run,
+          vcol,
+          out.scale,
+          data,
+          nRows,
+          nFeatures,
+          b0,
+          b1,
+          phi,
+          (phiRow0 - i0) * stride,
+          stride,
+        );
+        continue;
+      }
       if (tables && failed && fast![k] === 1) {
         tableRows(
           t,
