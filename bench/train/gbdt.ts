@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { closeTreePool } from '../../src/compute/index.js';
+import { closeTreePool, enableParallelPredict } from '../../src/compute/index.js';
 import type { Matrix } from '../../src/core/index.js';
 import { GbdtEstimator } from '../../src/learn/gbdt/gbdt.js';
 import { auroc } from '../../src/learn/tree/heart.testdata.js';
@@ -106,10 +106,13 @@ async function main(): Promise<void> {
       fits.push((performance.now() - t0) / 1000);
       peakTrainRss = Math.max(peakTrainRss, process.resourceUsage().maxRSS / 1e3);
     }
+    // prediction on two threads, as the peers' (n_jobs=2 / OpenMP) and as the model server scores
+    enableParallelPredict(true);
     model!.predictProba(Xte); // warm-up
     const t1 = performance.now();
     model!.predictProba(Xall);
     const predRate = Xall.nRows / ((performance.now() - t1) / 1000);
+    enableParallelPredict(false);
     const p = model!.predictProba(Xte);
     const a = auroc(
       Float64Array.from({ length: Xte.nRows }, (_, i) => p[2 * i + 1]),
