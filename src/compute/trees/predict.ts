@@ -75,7 +75,8 @@ const BLOCK = 256;
  * tree order for each row, so sums are the same as a one-row-at-a-time walk.
  *
  * Eight rows or more take the same walk in WebAssembly (`wasm-walk.ts`, about 3× faster); one row
- * walks each tree directly, a few rows take the JavaScript walk (`predictCompiledJs`).
+ * goes through eight trees at a time there (one value per tree; else it walks each tree here), and
+ * two to seven rows take the JavaScript walk (`predictCompiledJs`).
  */
 export function predictCompiled(
   c: CompiledTrees,
@@ -91,7 +92,10 @@ export function predictCompiled(
   rowEnd = nRows,
 ): void {
   if (nRows === 1 && rowStart === 0 && rowEnd === 1) {
-    predictOne(c, value, dim, data, out, treeCol, scale);
+    // one row: in WebAssembly, eight trees at a time (one value per tree), else tree by tree here
+    const w = dim === 1 ? wasmTrees(c, value, dim) : null;
+    if (w) w.predictRow(data, out, treeCol, scale);
+    else predictOne(c, value, dim, data, out, treeCol, scale);
     return;
   }
   if (rowEnd - rowStart >= WASM_MIN_ROWS) {

@@ -188,6 +188,34 @@ describe('the WebAssembly tree walk', () => {
     }
   });
 
+  it('one row through eight trees at a time: bit-for-bit the JavaScript walk (missing values, tree counts)', () => {
+    const rng = new Rng(23);
+    for (const [nTrees, depth, F, outStride] of [
+      [100, 9, 30, 2],
+      [1, 3, 4, 1],
+      [7, 12, 5, 3],
+      [9, 6, 5, 3],
+      [17, 10, 40, 1],
+    ] as const) {
+      const t = randomTrees(rng, nTrees, depth, F, 1);
+      const c = compileTrees(t)!;
+      const treeCol = Int32Array.from({ length: nTrees }, (_, k) => k % outStride);
+      const w = WasmTrees.create(c, t.value, 1)!;
+      for (let r = 0; r < 40; r++) {
+        const x = randomData(rng, 1, F, r % 2 ? 0.2 : 0, t);
+        const base = Float64Array.from({ length: outStride }, () => rng.normal());
+        const js = base.slice();
+        const wasm = base.slice();
+        predictCompiledJs(c, t.value, 1, x, 1, js, outStride, treeCol, 0.5);
+        w.predictRow(x, wasm, treeCol, 0.5);
+        expect(bits(wasm).equals(bits(js)), `trees ${nTrees}, row ${r}`).toBe(true);
+        const viaEntry = base.slice();
+        predictCompiled(c, t.value, 1, x, 1, viaEntry, outStride, treeCol, 0.5);
+        expect(bits(viaEntry).equals(bits(js))).toBe(true);
+      }
+    }
+  });
+
   it('grows its scratch memory for wider rows and reuses the model between calls', () => {
     const rng = new Rng(5);
     const t = randomTrees(rng, 10, 6, 4, 1);

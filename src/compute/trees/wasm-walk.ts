@@ -45,6 +45,112 @@ const P_OSTRIDE8 = 11;
 const P_SCALE = 12;
 const P_NAN = 13;
 
+/**
+ * One routing step of the node in local `n` for the row at address local `r`:
+ * n = left(n) + (goesRight << 4), goesRight = x > threshold, or (with `nan`) x missing and the node
+ * sends it right. `x` is an f64 scratch local; `nodes` and `nanBase` are parameter indices.
+ */
+function emitStep(
+  f: WasmFunction,
+  n: number,
+  r: number,
+  x: number,
+  nan: boolean,
+  nodes: number,
+  nanBase: number,
+): void {
+  f.get(n).mem('i32.load', 12);
+  f.get(r).get(n).mem('i32.load', 8).op('i32.add').mem('f64.load');
+  if (nan) f.tee(x);
+  f.get(n).mem('f64.load').op('f64.gt');
+  if (nan) {
+    f.get(x).get(x).op('f64.ne');
+    f.get(nanBase).get(n).get(nodes).op('i32.sub').i32(2).op('i32.shr_u', 'i32.add').mem('i32.load');
+    f.op('i32.and', 'i32.or');
+  }
+  f.i32(4).op('i32.shl', 'i32.add').set(n);
+}
+
+// parameters of the one-row walks
+const R_NODES = 0;
+const R_ROOTS = 1;
+const R_DEPTHS = 2;
+const R_COLS = 3;
+const R_NTREES = 4;
+const R_VALS = 5;
+const R_X = 6;
+const R_OUT = 7;
+const R_SCALE = 8;
+const R_NAN = 9;
+
+/**
+ * One row through every tree (one output value per tree): eight trees at a time, each lane its own
+ * tree, so the eight load chains overlap where a one-tree walk waits on each load; every lane walks
+ * the deepest of the eight trees' depths (a leaf routes to itself). Sums are added in tree order.
+ */
+function rowFunction(nan: boolean): WasmFunction {
+  const f = new WasmFunction(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'i32']);
+  const k = f.local('i32');
+  const d = f.local('i32');
+  const depth = f.local('i32');
+  const t = f.local('i32');
+  const o = f.local('i32');
+  const x = f.local('f64');
+  const n = Array.from({ length: LANES }, () => f.local('i32'));
+  const treeField = (param: number, lane: number) =>
+    f.get(param).get(k).i32(lane).op('i32.add').i32(2).op('i32.shl', 'i32.add').mem('i32.load');
+  const walk = (lanes: number) => {
+    f.get(depth).set(d);
+    f.block(() =>
+      f.loop(() => {
+        f.get(d).op('i32.eqz').brIf(1);
+        for (let l = 0; l < lanes; l++) emitStep(f, n[l], R_X, x, nan, R_NODES, R_NAN);
+        f.get(d).i32(1).op('i32.sub').set(d).br(0);
+      }),
+    );
+  };
+  // out[col(k + lane)] += scale · value[leaf]
+  const accumulate = (lane: number) => {
+    f.get(R_OUT);
+    treeField(R_COLS, lane);
+    f.op('i32.add').set(o);
+    f.get(o).get(o).mem('f64.load').get(R_SCALE);
+    f.get(R_VALS).get(n[lane]).get(R_NODES).op('i32.sub').i32(1).op('i32.shr_u', 'i32.add').mem('f64.load');
+    f.op('f64.mul', 'f64.add').mem('f64.store');
+  };
+  f.i32(0).set(k);
+  f.block(() =>
+    f.loop(() => {
+      f.get(k).i32(LANES).op('i32.add').get(R_NTREES).op('i32.gt_s').brIf(1);
+      f.i32(0).set(depth);
+      for (let l = 0; l < LANES; l++) {
+        f.get(R_NODES);
+        treeField(R_ROOTS, l);
+        f.i32(4).op('i32.shl', 'i32.add').set(n[l]);
+        treeField(R_DEPTHS, l);
+        f.tee(t).get(depth).get(t).get(depth).op('i32.gt_s').op('select').set(depth);
+      }
+      walk(LANES);
+      for (let l = 0; l < LANES; l++) accumulate(l);
+      f.get(k).i32(LANES).op('i32.add').set(k).br(0);
+    }),
+  );
+  f.block(() =>
+    f.loop(() => {
+      f.get(k).get(R_NTREES).op('i32.ge_s').brIf(1);
+      f.get(R_NODES);
+      treeField(R_ROOTS, 0);
+      f.i32(4).op('i32.shl', 'i32.add').set(n[0]);
+      treeField(R_DEPTHS, 0);
+      f.set(depth);
+      walk(1);
+      accumulate(0);
+      f.get(k).i32(1).op('i32.add').set(k).br(0);
+    }),
+  );
+  return f;
+}
+
 /** One walk function: `nan` adds the missing-value term, `dimOne` adds one value per tree. */
 function walkFunction(nan: boolean, dimOne: boolean): WasmFunction {
   const f = new WasmFunction([
@@ -76,19 +182,7 @@ function walkFunction(nan: boolean, dimOne: boolean): WasmFunction {
   const r = Array.from({ length: LANES }, () => f.local('i32'));
   const n = Array.from({ length: LANES }, () => f.local('i32'));
 
-  // n = left(n) + (goesRight << 4); goesRight = x > threshold, or x missing and the node sends it right
-  const step = (lane: number) => {
-    f.get(n[lane]).mem('i32.load', 12);
-    f.get(r[lane]).get(n[lane]).mem('i32.load', 8).op('i32.add').mem('f64.load');
-    if (nan) f.tee(x);
-    f.get(n[lane]).mem('f64.load').op('f64.gt');
-    if (nan) {
-      f.get(x).get(x).op('f64.ne');
-      f.get(P_NAN).get(n[lane]).get(P_NODES).op('i32.sub').i32(2).op('i32.shr_u', 'i32.add').mem('i32.load');
-      f.op('i32.and', 'i32.or');
-    }
-    f.i32(4).op('i32.shl', 'i32.add').set(n[lane]);
-  };
+  const step = (lane: number) => emitStep(f, n[lane], r[lane], x, nan, P_NODES, P_NAN);
   // out[row·ostride + col + q] += scale · value[leaf·dim + q]
   const accumulate = (lane: number, rowOffset: number) => {
     f.get(P_OUT).get(j);
@@ -194,6 +288,8 @@ function walkModule(): WebAssembly.Module | null {
           walkNan: walkFunction(true, true),
           walkDim: walkFunction(false, false),
           walkDimNan: walkFunction(true, false),
+          walkRow: rowFunction(false),
+          walkRowNan: rowFunction(true),
         }),
       );
     } catch {
@@ -206,7 +302,14 @@ function walkModule(): WebAssembly.Module | null {
 /** A compiled ensemble in WebAssembly memory, with its scratch block. */
 export class WasmTrees {
   private readonly memory: WebAssembly.Memory;
-  private readonly fns: { walk: WalkFn; walkNan: WalkFn; walkDim: WalkFn; walkDimNan: WalkFn };
+  private readonly fns: {
+    walk: WalkFn;
+    walkNan: WalkFn;
+    walkDim: WalkFn;
+    walkDimNan: WalkFn;
+    walkRow: (...args: number[]) => void;
+    walkRowNan: (...args: number[]) => void;
+  };
   private readonly roots: number;
   private readonly depths: number;
   private readonly cols: number;
@@ -319,6 +422,33 @@ export class WasmTrees {
       );
       out.set(ob.subarray(0, B * outStride), i0 * outStride);
     }
+  }
+
+  /**
+   * One row `x` (all its features): adds every tree's scaled leaf value to `out[treeCol[tree]]`, in
+   * tree order, as `predictCompiled` does for a single row. One value per tree only (`dim` 1).
+   */
+  predictRow(x: Float64Array, out: Float64Array, treeCol: Int32Array, scale: number): void {
+    const xAt = this.scratch;
+    const outAt = align16(xAt + x.length * 8);
+    const need = outAt + out.length * 8;
+    if (need > this.memory.buffer.byteLength)
+      this.memory.grow(pages(need) - this.memory.buffer.byteLength / 65536);
+    const buf = this.memory.buffer;
+    const cols = new Int32Array(buf, this.cols, this.nTrees);
+    for (let k = 0; k < this.nTrees; k++) cols[k] = treeCol[k] * 8;
+    let missing = false;
+    const xs = new Float64Array(buf, xAt, x.length);
+    for (let j = 0; j < x.length; j++) {
+      const v = x[j];
+      xs[j] = v;
+      if (Number.isNaN(v)) missing = true;
+    }
+    const ob = new Float64Array(buf, outAt, out.length);
+    ob.set(out);
+    const fn = missing ? this.fns.walkRowNan : this.fns.walkRow;
+    fn(0, this.roots, this.depths, this.cols, this.nTrees, this.vals, xAt, outAt, scale, this.nan);
+    out.set(ob);
   }
 }
 
