@@ -348,6 +348,18 @@ class LazyChildLogger {
     return this.real;
   }
 
+  /**
+   * Whether a call at `level` would write: asked of the parent while no child exists (a child takes
+   * its parent's level unless its options set one), so a request that logs nothing at an enabled
+   * level never makes its child logger (`req.log.debug(…)` on every response did, at 2 µs each).
+   */
+  private enabled(level: string): boolean {
+    const target = (this.real ?? (this.opts?.level === undefined ? this.parent : null)) as {
+      isLevelEnabled?: (l: string) => boolean;
+    } | null;
+    return target?.isLevelEnabled ? target.isLevelEnabled(level) : true;
+  }
+
   get level(): string {
     return this.real ? this.real.level : this.parent.level;
   }
@@ -357,22 +369,22 @@ class LazyChildLogger {
   }
 
   fatal(...a: unknown[]): void {
-    (this.log.fatal as LogFn)(...a);
+    if (this.enabled('fatal')) (this.log.fatal as LogFn)(...a);
   }
   error(...a: unknown[]): void {
-    (this.log.error as LogFn)(...a);
+    if (this.enabled('error')) (this.log.error as LogFn)(...a);
   }
   warn(...a: unknown[]): void {
-    (this.log.warn as LogFn)(...a);
+    if (this.enabled('warn')) (this.log.warn as LogFn)(...a);
   }
   info(...a: unknown[]): void {
-    (this.log.info as LogFn)(...a);
+    if (this.enabled('info')) (this.log.info as LogFn)(...a);
   }
   debug(...a: unknown[]): void {
-    (this.log.debug as LogFn)(...a);
+    if (this.enabled('debug')) (this.log.debug as LogFn)(...a);
   }
   trace(...a: unknown[]): void {
-    (this.log.trace as LogFn)(...a);
+    if (this.enabled('trace')) (this.log.trace as LogFn)(...a);
   }
   silent(...a: unknown[]): void {
     (this.log.silent as LogFn)(...a);

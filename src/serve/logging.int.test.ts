@@ -8,6 +8,7 @@ import { makeTestArtifact, startTestServer, type TestServer } from './testing.js
 
 const lines: Record<string, unknown>[] = [];
 let s: TestServer;
+let httpLogger: pino.Logger;
 
 beforeAll(async () => {
   const sink = new Writable({
@@ -16,7 +17,7 @@ beforeAll(async () => {
       done();
     },
   });
-  const httpLogger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, sink);
+  httpLogger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, sink);
   s = await startTestServer({ httpLogger });
   await makeTestArtifact(path.join(s.home, 'artifacts', 'a1'), 1);
   await s.fetch('/api/v1/models', { method: 'POST', json: { name: 'risk', artifactId: 'a1' } });
@@ -45,5 +46,18 @@ describe('request logs', () => {
       expect.objectContaining({ msg: 'request rejected', code: 'AEGLE_AUTH_REQUIRED', status: 401 }),
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/Jane|1961-04-02/);
+  });
+
+  it('write a line per request at debug level, and none above it', async () => {
+    const ok = (id: string) => s.fetch('/api/v1/models', { headers: { 'x-request-id': id } });
+    lines.length = 0;
+    httpLogger.level = 'debug';
+    expect((await ok('req-log-3')).status).toBe(200);
+    httpLogger.level = 'info';
+    expect((await ok('req-log-4')).status).toBe(200);
+    expect(lines.filter((l) => l.requestId === 'req-log-3')).toEqual([
+      expect.objectContaining({ msg: 'request done', route: '/api/v1/models', status: 200, level: 20 }),
+    ]);
+    expect(lines.filter((l) => l.requestId === 'req-log-4')).toEqual([]);
   });
 });
