@@ -73,7 +73,7 @@ const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process
 if (isEntry || process.argv[1]?.endsWith('/aegle') || process.argv[1]?.endsWith('cli/main.js')) {
   // the model server runs in a child with glibc's malloc tuned for it (see relaunch.ts)
   let run: Promise<number>;
-  if (shouldRelaunch(process.argv, process.env, onGlibc())) run = relaunchServer(process.argv);
+  if (shouldRelaunch(process.argv, process.env, onGlibc)) run = relaunchServer(process.argv);
   else {
     watchParent();
     run = main(process.argv);

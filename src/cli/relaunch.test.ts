@@ -17,13 +17,13 @@ describe('which commands relaunch with the serving malloc settings', () => {
   });
 
   it('only on glibc, once, and not against the environment', () => {
-    expect(shouldRelaunch(argv('serve'), {}, true)).toBe(true);
-    expect(shouldRelaunch(argv('serve'), {}, false)).toBe(false); // musl, macOS, Windows
-    expect(shouldRelaunch(argv('serve'), { AEGLE_RELAUNCHED: '1' }, true)).toBe(false); // the child
-    expect(shouldRelaunch(argv('serve'), { AEGLE_MALLOC_TUNING: '0' }, true)).toBe(false);
+    expect(shouldRelaunch(argv('serve'), {}, () => true)).toBe(true);
+    expect(shouldRelaunch(argv('serve'), {}, () => false)).toBe(false); // musl, macOS, Windows
+    expect(shouldRelaunch(argv('serve'), { AEGLE_RELAUNCHED: '1' }, () => true)).toBe(false); // the child
+    expect(shouldRelaunch(argv('serve'), { AEGLE_MALLOC_TUNING: '0' }, () => true)).toBe(false);
     // a deployment that set either variable keeps its own choice
     for (const k of Object.keys(SERVER_MALLOC_ENV))
-      expect(shouldRelaunch(argv('serve'), { [k]: '1' }, true)).toBe(false);
-    expect(shouldRelaunch(argv('keys', 'create'), {}, true)).toBe(false);
+      expect(shouldRelaunch(argv('serve'), { [k]: '1' }, () => true)).toBe(false);
+    expect(shouldRelaunch(argv('keys', 'create'), {}, () => true)).toBe(false);
   });
 });

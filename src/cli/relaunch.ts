@@ -49,11 +49,12 @@ export function runsServer(argv: readonly string[]): boolean {
 export function shouldRelaunch(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  glibc: boolean,
+  glibc: () => boolean,
 ): boolean {
-  if (!glibc || env[CHILD_MARK] === '1' || env.AEGLE_MALLOC_TUNING === '0') return false;
+  if (env[CHILD_MARK] === '1' || env.AEGLE_MALLOC_TUNING === '0') return false;
   if (Object.keys(SERVER_MALLOC_ENV).some((k) => env[k] !== undefined)) return false;
-  return runsServer(argv);
+  // the server commands only; the C library is looked up last (a process report takes milliseconds)
+  return runsServer(argv) && glibc();
 }
 
 /** Whether this Node runs on glibc (not musl, not another OS). */

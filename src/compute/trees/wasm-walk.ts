@@ -71,6 +71,18 @@ function emitStep(
   f.i32(4).op('i32.shl', 'i32.add').set(n);
 }
 
+/** `body` `depth` times (locals; `d` counts down). */
+function emitSteps(f: WasmFunction, depth: number, d: number, body: () => void): void {
+  f.get(depth).set(d);
+  f.block(() =>
+    f.loop(() => {
+      f.get(d).op('i32.eqz').brIf(1);
+      body();
+      f.get(d).i32(1).op('i32.sub').set(d).br(0);
+    }),
+  );
+}
+
 // parameters of the one-row walks
 const R_NODES = 0;
 const R_ROOTS = 1;
@@ -100,14 +112,9 @@ function rowFunction(nan: boolean): WasmFunction {
   const treeField = (param: number, lane: number) =>
     f.get(param).get(k).i32(lane).op('i32.add').i32(2).op('i32.shl', 'i32.add').mem('i32.load');
   const walk = (lanes: number) => {
-    f.get(depth).set(d);
-    f.block(() =>
-      f.loop(() => {
-        f.get(d).op('i32.eqz').brIf(1);
-        for (let l = 0; l < lanes; l++) emitStep(f, n[l], R_X, x, nan, R_NODES, R_NAN);
-        f.get(d).i32(1).op('i32.sub').set(d).br(0);
-      }),
-    );
+    emitSteps(f, depth, d, () => {
+      for (let l = 0; l < lanes; l++) emitStep(f, n[l], R_X, x, nan, R_NODES, R_NAN);
+    });
   };
   // out[col(k + lane)] += scale · value[leaf]
   const accumulate = (lane: number) => {
@@ -205,14 +212,9 @@ function walkFunction(nan: boolean, dimOne: boolean): WasmFunction {
   // the walk of lanes 0…count−1 from the root, `depth` steps
   const walk = (count: number) => {
     for (let lane = 0; lane < count; lane++) f.get(root).set(n[lane]);
-    f.get(depth).set(d);
-    f.block(() =>
-      f.loop(() => {
-        f.get(d).op('i32.eqz').brIf(1);
-        for (let lane = 0; lane < count; lane++) step(lane);
-        f.get(d).i32(1).op('i32.sub').set(d).br(0);
-      }),
-    );
+    emitSteps(f, depth, d, () => {
+      for (let lane = 0; lane < count; lane++) step(lane);
+    });
   };
   const treeField = (param: number) => f.get(param).get(k).i32(2).op('i32.shl', 'i32.add').mem('i32.load');
 
