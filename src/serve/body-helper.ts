@@ -74,7 +74,8 @@ function newFlag(): Flag {
 /** Waits for a job; false if the thread gave up, failed or did not answer (then it is not used again). */
 function wait(flag: Flag): boolean {
   const t = thread;
-  if (!t) return false;
+  // a thread known to have failed will not answer: no wait (a job it finished still counts)
+  if (!t || (t.broken && Atomics.load(flag, 0) === 0)) return false;
   if (Atomics.wait(flag, 0, 0, WAIT_MS) === 'timed-out') t.broken = true;
   return Atomics.load(flag, 0) === 1;
 }
