@@ -25,5 +25,8 @@ describe('which commands relaunch with the serving malloc settings', () => {
     for (const k of Object.keys(SERVER_MALLOC_ENV))
       expect(shouldRelaunch(argv('serve'), { [k]: '1' }, () => true)).toBe(false);
     expect(shouldRelaunch(argv('keys', 'create'), {}, () => true)).toBe(false);
+    // under a debugger the server stays in the debugged process
+    expect(shouldRelaunch(argv('serve'), {}, () => true, ['--inspect=9229'])).toBe(false);
+    expect(shouldRelaunch(argv('serve'), {}, () => true, ['--import', 'tsx'])).toBe(true);
   });
 });

@@ -11,7 +11,7 @@
  * memory stays at its high-water mark, as it does under jemalloc or tcmalloc.
  *
  * Only on Linux with glibc, only when neither variable is set already (a deployment's own choice wins),
- * and not with `AEGLE_MALLOC_TUNING=0`. The parent forwards SIGINT, SIGTERM and SIGHUP to the child as
+ * not under `--inspect`, and not with `AEGLE_MALLOC_TUNING=0`. The parent forwards SIGINT, SIGTERM and SIGHUP to the child as
  * SIGTERM (its graceful shutdown; Ctrl-C in a terminal also reaches the child directly, and a second
  * signal is harmless), exits with the child's status, and if the parent dies the child shuts down.
  */
@@ -50,8 +50,11 @@ export function shouldRelaunch(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   glibc: () => boolean,
+  execArgv: readonly string[] = process.execArgv,
 ): boolean {
   if (env[CHILD_MARK] === '1' || env.AEGLE_MALLOC_TUNING === '0') return false;
+  // under a debugger the server stays in the process being debugged (a child would also want its port)
+  if (execArgv.some((a) => a.startsWith('--inspect'))) return false;
   if (Object.keys(SERVER_MALLOC_ENV).some((k) => env[k] !== undefined)) return false;
   // the server commands only; the C library is looked up last (a process report takes milliseconds)
   return runsServer(argv) && glibc();
