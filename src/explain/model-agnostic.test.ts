@@ -8,6 +8,7 @@ import {
   permutationImportance,
   shapAt,
   topFactors,
+  topFactorsFromShap,
   treeShap,
   treeShapAsync,
 } from './index.js';
@@ -63,6 +64,35 @@ describe('model-agnostic explanations', () => {
     const h = f.find((x) => x.feature === 'hba1c');
     if (h) expect(h.sentence).toMatch(/hba1c = .* mmol\/mol (raises|lowers) the predicted risk/);
     expect(f[0].direction).toBe(f[0].contribution > 0 ? 'increases' : 'decreases');
+  });
+
+  it('top factors pick the largest |contribution| (ties by feature order, zeros left out)', () => {
+    // one row, one output, six features and the expected value: contributions chosen by hand
+    const c = [0.2, -0.5, 0, 0.5, -0.2, 0.1];
+    const s = {
+      values: Float64Array.from([...c, 1.5]),
+      nRows: 1,
+      nFeatures: 6,
+      nOutputs: 1,
+      featureNames: ['a', 'b', 'c', 'd', 'e', 'f'],
+      outputNames: ['risk'],
+      expectedValue: Float64Array.from([1.5]),
+      space: 'margin' as const,
+    };
+    const X = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), nRows: 1, nCols: 6, columns: s.featureNames };
+    const names = (k: number) => topFactorsFromShap(s, X, 0, k).map((f) => f.feature);
+    // |−0.5| = |0.5|: b before d (feature order); then a before e (|0.2| each); f; c (0) never
+    expect(names(10)).toEqual(['b', 'd', 'a', 'e', 'f']);
+    expect(names(3)).toEqual(['b', 'd', 'a']);
+    expect(names(1)).toEqual(['b']);
+    expect(names(0)).toEqual([]);
+    expect(topFactorsFromShap(s, X, 0, 2)[0]).toEqual({
+      feature: 'b',
+      value: 2,
+      contribution: -0.5,
+      direction: 'decreases',
+      sentence: 'b = 2 lowers the predicted risk (−0.5 log-odds).',
+    });
   });
 
   it('worker-thread TreeSHAP equals the single-threaded values exactly', async () => {

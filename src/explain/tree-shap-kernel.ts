@@ -42,6 +42,9 @@ class PathStore {
   }
 }
 
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
 const depthCache = new WeakMap<TreeArrays, number>();
 const meansCache = new WeakMap<TreeArrays, Map<number, Float64Array>>();
 
@@ -148,12 +151,20 @@ export function treeShapRows(
   const stride = nFeatures + 1;
   const m = means ?? nodeMeanValues(t, out.valueCol);
   const ev = expectedValue(t, out, m);
-  const store = new PathStore(maxTreeDepth(t) + 1);
   const { feature, left, right, cover, value, threshold, defaultLeft, catLen } = t;
-  const pf = store.feature;
-  const pz = store.zero;
-  const po = store.one;
-  const pw = store.pweight;
+  // the recursion's scratch, made the first time a tree needs the recursion
+  let pf: Int32Array = EMPTY_I32;
+  let pz: Float64Array = EMPTY_F64;
+  let po: Float64Array = EMPTY_F64;
+  let pw: Float64Array = EMPTY_F64;
+  const needPaths = () => {
+    if (pf !== EMPTY_I32) return;
+    const store = new PathStore(maxTreeDepth(t) + 1);
+    pf = store.feature;
+    pz = store.zero;
+    po = store.one;
+    pw = store.pweight;
+  };
   const dim = t.valueDim;
   const vcol = out.valueCol;
   let rowBase = 0;
@@ -256,7 +267,8 @@ export function treeShapRows(
   };
 
   const fast = tables?.fast;
-  const failed = tables ? new Int32Array(feature.length) : null;
+  // the JavaScript table pass's per-node masks, made the first time a tree takes that pass
+  let failed: Int32Array | null = null;
   const trees = out.trees;
   // the table pass in WebAssembly where it can run (numeric splits), bit-for-bit the same sums
   const wasm = tables ? wasmShapFor(t, tables) : null;
@@ -293,7 +305,8 @@ export function treeShapRows(
         );
         continue;
       }
-      if (tables && failed && fast![k] === 1) {
+      if (tables && fast![k] === 1) {
+        failed ??= new Int32Array(feature.length);
         tableRows(
           t,
           tables,
@@ -311,6 +324,7 @@ export function treeShapRows(
         );
         continue;
       }
+      needPaths();
       for (let i = b0; i < b1; i++) {
         row = i;
         rowBase = (phiRow0 + i - i0) * stride;

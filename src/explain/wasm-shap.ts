@@ -54,6 +54,8 @@ function shapRowsFunction(): WasmFunction {
   );
   const x = f.local('f64');
   const v = f.local('f64');
+  // the tree's inner-node and leaf ranges, read once per tree
+  const [n0, n1, l0, l1] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
   /** Pushes the i32 at `array` + 4·index (index on the stack). */
   const i32At = (array: number) => f.i32(2).op('i32.shl').get(array).op('i32.add').mem('i32.load');
   /** Pushes the address array + 4·index (index on the stack). */
@@ -86,6 +88,18 @@ function shapRowsFunction(): WasmFunction {
       i32At(P.treeRoot);
       addr4(P.failed);
       f.i32(0).mem('i32.store');
+      f.get(k);
+      i32At(P.innerStart);
+      f.set(n0);
+      f.get(k).i32(1).op('i32.add');
+      i32At(P.innerStart);
+      f.set(n1);
+      f.get(k);
+      i32At(P.leafStart);
+      f.set(l0);
+      f.get(k).i32(1).op('i32.add');
+      i32At(P.leafStart);
+      f.set(l1);
       forRange(
         i,
         () => f.i32(0),
@@ -95,14 +109,8 @@ function shapRowsFunction(): WasmFunction {
           // route the row through the inner nodes, parents first
           forRange(
             s,
-            () => {
-              f.get(k);
-              i32At(P.innerStart);
-            },
-            () => {
-              f.get(k).i32(1).op('i32.add');
-              i32At(P.innerStart);
-            },
+            () => f.get(n0),
+            () => f.get(n1),
             () => {
               f.get(s);
               i32At(P.inner);
@@ -141,14 +149,8 @@ function shapRowsFunction(): WasmFunction {
           // every leaf: its table row for the row's mask, times the leaf value
           forRange(
             s1,
-            () => {
-              f.get(k);
-              i32At(P.leafStart);
-            },
-            () => {
-              f.get(k).i32(1).op('i32.add');
-              i32At(P.leafStart);
-            },
+            () => f.get(l0),
+            () => f.get(l1),
             () => {
               f.get(s1);
               i32At(P.leaf);
