@@ -8,7 +8,8 @@
  * The module is generated at run time (`compute/wasm.ts`): each walk function routes eight rows at a
  * time through one tree (eight independent load chains), for every tree, over a block of rows
  * copied row-major into the module's memory. Variants: with or without the missing-value term, and
- * one output per tree or several (multiclass forests). Arithmetic and order are `predictCompiled`'s:
+ * one output per tree or several (multiclass forests); and for a single row, `walkRow`, which routes
+ * it through eight trees at a time (one lane per tree). Arithmetic and order are `predictCompiled`'s:
  * for each row, trees in order, `out += scale · value`, so results are bit-for-bit the same.
  *
  * Memory, per compiled ensemble (one instance per ensemble and thread):
