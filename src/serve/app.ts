@@ -48,6 +48,11 @@ declare module 'fastify' {
      * (CDS Hooks: a CDS client's JWT, or a key whose role has `permission`), before reading the body.
      */
     selfAuth?: boolean;
+    /**
+     * The route serves a browser page or its assets (the dashboard): its responses get helmet's full
+     * set of page headers instead of the API set (`API_SECURITY_HEADERS`).
+     */
+    page?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -90,6 +95,22 @@ async function helmetHeaders(options: Record<string, unknown>): Promise<Record<s
   for (const [k, v] of Object.entries(res.headers)) if (!skip.has(k) && v !== undefined) out[k] = String(v);
   return out;
 }
+
+/**
+ * The security headers of an API response (JSON, FHIR, NDJSON, event streams), after OWASP's REST
+ * Security Cheat Sheet: no caching anywhere (answers carry patient data), nothing may run or frame
+ * it, no MIME sniffing, HTTPS only. helmet's page headers (cross-origin isolation, a CSP for scripts
+ * and styles, download and DNS-prefetch switches) only mean something to a browser rendering a page,
+ * so they go on pages alone: the dashboard's routes (`page: true`) and the API explorer (`/docs`).
+ * A route that sets its own `cache-control` (event streams, the dashboard's assets) keeps it.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -165,9 +186,10 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
   });
 
   // --- security headers ---
-  // helmet computes the same headers for every response (and re-parses its CSP each time): compute
-  // them once, on a scratch instance, and set them as a block
-  const securityHeaders = await helmetHeaders({
+  // API responses get API_SECURITY_HEADERS; pages get helmet's. helmet computes the same headers for
+  // every response (and re-parses its CSP each time): compute them once, on a scratch instance, and
+  // set them as a block
+  const pageHeaders = await helmetHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -205,9 +227,9 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
   const corsOrigins = new Set(cfg.corsOrigins);
   app.addHook('onRequest', async (req, reply) => {
     service.metrics.inFlight.inc();
-    reply.headers(securityHeaders);
-    reply.header('x-request-id', req.id);
     const cfgRoute = req.routeOptions.config;
+    reply.headers(cfgRoute?.page || req.url.startsWith('/docs') ? pageHeaders : API_SECURITY_HEADERS);
+    reply.header('x-request-id', req.id);
     if (overloaded && !cfgRoute?.public) {
       service.metrics.shed.inc();
       reply.header('retry-after', '1');

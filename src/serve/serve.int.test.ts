@@ -44,6 +44,30 @@ describe('service over HTTP', () => {
     expect((await s.fetch('/healthz', { key: null })).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('gives API answers the API security headers and pages the page headers', async () => {
+    // an answer (and an error) from the API: never cached, nothing may run in it or frame it
+    for (const r of [await s.fetch('/api/v1/models'), await s.fetch('/api/v1/models', { key: null })]) {
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      // the browser-page headers are not on it
+      expect(r.headers.get('cross-origin-opener-policy')).toBeNull();
+      expect(r.headers.get('x-dns-prefetch-control')).toBeNull();
+    }
+    // the dashboard and the API explorer are pages: helmet's set, with a CSP that lets their own
+    // scripts run
+    for (const url of ['/', '/docs/']) {
+      const r = await s.fetch(url, { key: null });
+      expect(r.headers.get('content-security-policy'), url).toContain("script-src 'self'");
+      expect(r.headers.get('cross-origin-opener-policy'), url).toBe('same-origin');
+      expect(r.headers.get('x-frame-options'), url).toBe('SAMEORIGIN');
+      expect(r.headers.get('x-content-type-options'), url).toBe('nosniff');
+      expect(r.headers.get('cache-control'), url).not.toBe('no-store');
+    }
+  });
+
   it('registers, aliases, predicts with field-by-field validation, audits and logs', async () => {
     const reg = await s.fetch('/api/v1/models', {
       method: 'POST',

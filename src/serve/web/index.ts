@@ -146,16 +146,16 @@ export function webDashboard(opts: WebDashboardOptions = {}) {
       return send(req, reply, index, 'no-cache');
     };
     const hide = { hide: true };
-    app.get('/', { config: { public: true }, schema: hide }, page);
-    app.get('/index.html', { config: { public: true }, schema: hide }, page);
-    app.get('/assets/:file', { config: { public: true }, schema: hide }, async (req, reply) => {
+    app.get('/', { config: { public: true, page: true }, schema: hide }, page);
+    app.get('/index.html', { config: { public: true, page: true }, schema: hide }, page);
+    app.get('/assets/:file', { config: { public: true, page: true }, schema: hide }, async (req, reply) => {
       const f = files.get(`assets/${(req.params as { file: string }).file}`);
       if (!f) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
       return send(req, reply, f, IMMUTABLE);
     });
     for (const [name, f] of files)
       if (!name.startsWith('assets/'))
-        app.get(`/${name}`, { config: { public: true }, schema: hide }, async (req, reply) =>
+        app.get(`/${name}`, { config: { public: true, page: true }, schema: hide }, async (req, reply) =>
           send(req, reply, f, 'public, max-age=3600'),
         );
 
