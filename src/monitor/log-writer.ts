@@ -108,6 +108,10 @@ export class LogWriter {
   }
 
   private write(items: Item[]): Promise<void> | void {
+    // the checkpoint thread is restarting the WAL and holds the write lock for a few milliseconds:
+    // wait for it here rather than in SQLite's busy handler, which would put the event loop to sleep
+    const restart = this.meta.sqlite ? this.meta.walRestartInProgress() : null;
+    if (restart) return restart.then(() => this.write(items));
     // by kind, each kind's items in arrival order
     const groups = new Map<Kind, unknown[]>();
     for (const it of items) {

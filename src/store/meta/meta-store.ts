@@ -172,6 +172,14 @@ export class MetaStore {
     return this.checkpointer?.running ?? false;
   }
 
+  /**
+   * While the checkpoint thread restarts the WAL (holding the write lock): a promise that resolves
+   * when it is done, for a writer that would rather wait than block the event loop; otherwise null.
+   */
+  walRestartInProgress(): Promise<void> | null {
+    return this.checkpointer?.restartInProgress() ?? null;
+  }
+
   async close(): Promise<void> {
     await this.checkpointer?.stop();
     await this.db.destroy();
