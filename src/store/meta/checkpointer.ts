@@ -133,7 +133,8 @@ export class WalCheckpointer {
     this.stopped = true;
     let stats: CheckpointStats | null = null;
     this.worker.on('message', (m: CheckpointStats & { stopped?: boolean }) => {
-      if (m?.stopped) stats = { runs: m.runs, frames: m.frames, restarts: m.restarts, restartMsMax: m.restartMsMax };
+      if (m?.stopped)
+        stats = { runs: m.runs, frames: m.frames, restarts: m.restarts, restartMsMax: m.restartMsMax };
     });
     const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage('stop');
