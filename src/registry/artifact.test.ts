@@ -16,7 +16,13 @@ import { modelKinds } from '../learn/index.js';
 import '../learn/index.js';
 import { binaryProblem, regressionProblem } from '../learn/testdata/synthetic.js';
 import { pipelineFromSpec } from '../transform/index.js';
-import { ARTIFACT_FORMAT_VERSION, loadArtifact, predictFrame, writeArtifact } from './artifact.js';
+import {
+  ARTIFACT_FORMAT_VERSION,
+  columnsInOrder,
+  loadArtifact,
+  predictFrame,
+  writeArtifact,
+} from './artifact.js';
 import { makeFrame, numericColumn } from '../core/index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'aegle-artifact-'));
@@ -139,5 +145,27 @@ describe('model artifact', () => {
     expect(() => loadArtifact(path.join(root, 'nope'))).toThrow(
       expect.objectContaining({ code: 'AEGLE_REGISTRY_NOT_FOUND' }),
     );
+  });
+});
+
+describe('columnsInOrder', () => {
+  const col = (name: string, v: number) => numericColumn(name, [v]);
+  // what `names.map((n) => columns.find((c) => c.name === n))` gives, written out by hand
+  it('takes columns by position while they are in order, then by name; the first of a name wins', () => {
+    const a = col('a', 1);
+    const b = col('b', 2);
+    const c = col('c', 3);
+    const b2 = col('b', 4);
+    expect(columnsInOrder([a, b, c], ['a', 'b', 'c'])).toEqual([a, b, c]);
+    // in order from the start, then out of place
+    expect(columnsInOrder([a, c, b], ['a', 'b', 'c'])).toEqual([a, b, c]);
+    expect(columnsInOrder([c, b, a], ['a', 'b'])).toEqual([a, b]);
+    // a name twice in the frame: the first one, whether or not a later one sits at the name's position
+    expect(columnsInOrder([b2, b, a], ['a', 'b'])).toEqual([a, b2]);
+    expect(columnsInOrder([a, c, b2, b], ['a', 'b', 'c'])).toEqual([a, b2, c]);
+    // missing names, and more columns than names
+    expect(columnsInOrder([a], ['a', 'b'])).toEqual([a, undefined]);
+    expect(columnsInOrder([a, b, c], ['a'])).toEqual([a]);
+    expect(columnsInOrder([], ['a'])).toEqual([undefined]);
   });
 });

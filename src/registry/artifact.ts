@@ -431,8 +431,13 @@ export interface Prediction {
 
 /** Selects and checks the model's input columns of a frame (names and types as at training). */
 export function checkInputFrame(artifact: LoadedArtifact, frame: Frame): Frame {
-  const cols = artifact.manifest.inputSchema.features.map((f) => {
-    const c = frame.columns.find((x) => x.name === f.name);
+  const features = artifact.manifest.inputSchema.features;
+  const found = columnsInOrder(
+    frame.columns,
+    features.map((f) => f.name),
+  );
+  const cols = features.map((f, j) => {
+    const c = found[j];
     if (!c) throw columnNotFound(f.name, frame.columns, ' (required by the model)');
     if (f.type === 'categorical' && c.kind !== 'categorical')
       return {
@@ -451,6 +456,30 @@ export function checkInputFrame(artifact: LoadedArtifact, frame: Frame): Frame {
   });
   const roles: Frame['roles'] = {};
   return { nRows: frame.nRows, columns: cols, roles };
+}
+
+/**
+ * The first column of each of the distinct `names`, in that order (undefined where there is none),
+ * as `columns.find` by name would give it: by position while the frame has the same order from its
+ * start (a scored request's frame does; the columns matched so far carry the other names, so each
+ * is the first of its name), and through a map of the names from the first column out of place.
+ */
+export function columnsInOrder(columns: readonly Column[], names: readonly string[]): (Column | undefined)[] {
+  const out = new Array<Column | undefined>(names.length);
+  let byName: Map<string, Column> | null = null;
+  for (let j = 0; j < names.length; j++) {
+    const c = columns[j];
+    if (byName === null && c !== undefined && c.name === names[j]) {
+      out[j] = c;
+      continue;
+    }
+    if (!byName) {
+      byName = new Map();
+      for (const x of columns) if (!byName.has(x.name)) byName.set(x.name, x);
+    }
+    out[j] = byName.get(names[j]);
+  }
+  return out;
 }
 
 function numericDictionary(c: Column): string[] {
@@ -478,8 +507,9 @@ export function modelMatrix(
   const names = artifact.manifest.modelFeatures;
   const n = cur.nRows;
   const data = new Float64Array(n * names.length);
+  const found = columnsInOrder(cur.columns, names);
   names.forEach((name, j) => {
-    const c = cur.columns.find((x) => x.name === name);
+    const c = found[j];
     if (!c) throw columnNotFound(name, cur.columns, ' (model input after preprocessing)');
     if (c.kind === 'categorical')
       throw createError('AEGLE_REGISTRY_INPUT', {

@@ -263,41 +263,48 @@ export async function buildApp(service: Service, opts: AppOptions = {}): Promise
 
   // while draining, answer with Connection: close so keep-alive sockets end with their last response
   // (otherwise close() would wait for the keep-alive timeout)
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // (callback hooks: an async one costs a promise and a microtask on every response)
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (!readiness.ready) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
   // --- metrics + request log ---
-  app.addHook('onResponse', async (req, reply) => {
-    service.metrics.inFlight.dec();
-    const route = req.routeOptions.url ?? 'unmatched';
-    service.metrics.httpDuration.observe(
-      { method: req.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
-    if (reply.statusCode >= 500)
-      req.log.warn(
-        {
-          method: req.method,
-          route,
-          status: reply.statusCode,
-          ms: reply.elapsedTime,
-          key: req.principal?.keyId,
-        },
-        'request failed',
+  app.addHook('onResponse', (req, reply, done) => {
+    try {
+      service.metrics.inFlight.dec();
+      const route = req.routeOptions.url ?? 'unmatched';
+      service.metrics.httpDuration.observe(
+        { method: req.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
       );
-    else
-      req.log.debug(
-        {
-          method: req.method,
-          route,
-          status: reply.statusCode,
-          ms: reply.elapsedTime,
-          key: req.principal?.keyId,
-        },
-        'request done',
-      );
+      if (reply.statusCode >= 500)
+        req.log.warn(
+          {
+            method: req.method,
+            route,
+            status: reply.statusCode,
+            ms: reply.elapsedTime,
+            key: req.principal?.keyId,
+          },
+          'request failed',
+        );
+      else
+        req.log.debug(
+          {
+            method: req.method,
+            route,
+            status: reply.statusCode,
+            ms: reply.elapsedTime,
+            key: req.principal?.keyId,
+          },
+          'request done',
+        );
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
   });
 
   // --- OpenAPI from the route schemas ---
