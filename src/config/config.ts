@@ -98,6 +98,11 @@ export interface ServeConfig {
   readonly maxEventLoopDelayMs: number;
   /** Loaded models kept in memory (LRU). */
   readonly modelCacheSize: number;
+  /**
+   * Days of prediction-log records a server keeps (it deletes older ones at start and every hour, and
+   * audits each deletion); null keeps them all.
+   */
+  readonly predictionLogDays: number | null;
   /** Audit and prediction log batching: flush every N ms or M entries, whichever comes first. */
   readonly auditFlushMs: number;
   readonly auditBatchSize: number;
@@ -218,6 +223,7 @@ function fileToSource(obj: Record<string, unknown>): Source {
     unknownFields: 'AEGLE_UNKNOWN_FIELDS',
     maxEventLoopDelayMs: 'AEGLE_MAX_EVENT_LOOP_DELAY_MS',
     modelCacheSize: 'AEGLE_MODEL_CACHE_SIZE',
+    predictionLogDays: 'AEGLE_PREDICTION_LOG_DAYS',
     auditFlushMs: 'AEGLE_AUDIT_FLUSH_MS',
     auditBatchSize: 'AEGLE_AUDIT_BATCH_SIZE',
     jobConcurrency: 'AEGLE_JOB_CONCURRENCY',
@@ -306,6 +312,7 @@ export function loadConfig(
       unknownFields: oneOf(src, 'AEGLE_UNKNOWN_FIELDS', ['reject', 'ignore'] as const) ?? 'reject',
       maxEventLoopDelayMs: int(src, 'AEGLE_MAX_EVENT_LOOP_DELAY_MS', 1, 60_000) ?? 250,
       modelCacheSize: int(src, 'AEGLE_MODEL_CACHE_SIZE', 1, 10_000) ?? 16,
+      predictionLogDays: int(src, 'AEGLE_PREDICTION_LOG_DAYS', 1, 36_500) ?? null,
       auditFlushMs: int(src, 'AEGLE_AUDIT_FLUSH_MS', 1, 60_000) ?? 50,
       auditBatchSize: int(src, 'AEGLE_AUDIT_BATCH_SIZE', 1, 100_000) ?? 1000,
       jobConcurrency: int(src, 'AEGLE_JOB_CONCURRENCY', 1, 256) ?? 1,

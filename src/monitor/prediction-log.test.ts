@@ -4,7 +4,7 @@ import { MetaStore } from '../store/index.js';
 import { AuditLog, listAudit, verifyAuditChain } from './audit.js';
 import { LogWriter } from './log-writer.js';
 import { columnsFromRows, decodeLoggedColumns, encodeLoggedColumns } from './logged-columns.js';
-import { PredictionLog, recentInputs } from './prediction-log.js';
+import { PredictionLog, prunePredictionLog, recentInputs, retentionCutoff } from './prediction-log.js';
 
 describe('columnar prediction-log records', () => {
   it('round-trips numbers, missing values, categorical codes, probabilities and labels', () => {
@@ -250,5 +250,75 @@ describe('PredictionLog and AuditLog on SQLite', () => {
     const entries = await listAudit(meta, { limit: 1000 });
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
     expect((await verifyAuditChain(meta)).ok).toBe(true);
+  });
+});
+
+describe('prediction-log retention', () => {
+  let meta: MetaStore;
+  beforeEach(async () => {
+    meta = await MetaStore.create({ sqlitePath: ':memory:' });
+  });
+  afterEach(async () => meta.close());
+
+  const DAY = 86_400_000;
+  const now = Date.parse('2026-11-29T12:00:00.000Z');
+  const at = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
+  /** One record per entry, written one transaction each (so none is grouped with another). */
+  const write = async (entries: { id: string; daysAgo: number; rows?: number }[]) => {
+    const log = new PredictionLog(meta);
+    for (const e of entries) {
+      const n = e.rows ?? 1;
+      await log.commit({
+        modelName: 'm',
+        version: 1,
+        requestId: e.id,
+        columns: [Float64Array.from({ length: n }, (_, i) => i)],
+        probability: Float64Array.from({ length: n }, () => 0.5),
+        labels: Array.from({ length: n }, () => '1'),
+        ts: at(e.daysAgo),
+      });
+    }
+    await log.close();
+  };
+  const left = async () =>
+    (await meta.db.selectFrom('prediction_log').select('request_id').orderBy('id').execute()).map(
+      (r) => r.request_id,
+    );
+
+  it('deletes the records logged before the cutoff, counting records and rows', async () => {
+    await write([
+      { id: 'a', daysAgo: 40 },
+      { id: 'b', daysAgo: 31, rows: 3 },
+      { id: 'c', daysAgo: 29 },
+      { id: 'd', daysAgo: 1, rows: 2 },
+    ]);
+    expect(retentionCutoff(30, now)).toBe('2026-10-30T12:00:00.000Z');
+    const r = await prunePredictionLog(meta, retentionCutoff(30, now));
+    expect(r).toEqual({ records: 2, rows: 4, before: '2026-10-30T12:00:00.000Z' });
+    expect(await left()).toEqual(['c', 'd']);
+    // nothing older is left: a second pruning deletes nothing
+    expect((await prunePredictionLog(meta, retentionCutoff(30, now))).records).toBe(0);
+    expect(await left()).toEqual(['c', 'd']);
+  });
+
+  it('works through the log a chunk at a time and stops at the first newer record', async () => {
+    await write([
+      { id: 'a', daysAgo: 50 },
+      { id: 'b', daysAgo: 49 },
+      { id: 'c', daysAgo: 48 },
+      { id: 'd', daysAgo: 47 },
+      { id: 'e', daysAgo: 46 },
+      { id: 'f', daysAgo: 2 },
+      // logged after a newer record (the clock stepped back): left for a later pruning
+      { id: 'g', daysAgo: 45 },
+    ]);
+    const r = await prunePredictionLog(meta, at(10), { chunk: 2 });
+    expect(r.records).toBe(5);
+    expect(await left()).toEqual(['f', 'g']);
+  });
+
+  it('refuses an age that is not a whole number of days, 1 or more', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => retentionCutoff(bad, now)).toThrow(/AEGLE_PREDLOG_BAD_RETENTION|whole number of days/);
   });
 });

@@ -8,7 +8,7 @@
  * array). `commit` resolves once the request's rows are written (group commit, in the same
  * transaction as the audit chain when they share a `LogWriter`); `record` writes behind.
  */
-import { isoNow, pooledBuffer, returnBuffer } from '../core/index.js';
+import { createError, defineErrors, isoNow, pooledBuffer, returnBuffer } from '../core/index.js';
 import type { BetterSqlite3Database, MetaStore, PredictionLogTable } from '../store/index.js';
 import {
   columnsFromRows,
@@ -17,6 +17,14 @@ import {
   type LoggedColumn,
 } from './logged-columns.js';
 import { type LogTable, LogWriter, type LogWriterOptions } from './log-writer.js';
+
+export const PredictionLogErrors = defineErrors({
+  AEGLE_PREDLOG_BAD_RETENTION: {
+    message: 'Cannot prune the prediction log: {reason}.',
+    status: 400,
+    fix: 'Give the age of the records to delete as a whole number of days, 1 or more (e.g. --older-than 90).',
+  },
+});
 
 /** The rows of one scored request. */
 export interface PredictionBatch {
@@ -303,4 +311,66 @@ export async function recentInputs(
     from: parts.length ? parts[0].firstTs : null,
     to: parts.length ? parts[parts.length - 1].ts : null,
   };
+}
+
+/** What one pruning of the prediction log deleted. */
+export interface PruneResult {
+  /** Records deleted (a grouped or many-row record holds several rows). */
+  readonly records: number;
+  /** Scored rows in them. */
+  readonly rows: number;
+  /** The cutoff: records logged before this time were deleted. */
+  readonly before: string;
+}
+
+/** The cutoff time for keeping `days` days of records (days: a whole number, at least 1). */
+export function retentionCutoff(days: number, now: number = Date.now()): string {
+  if (!Number.isSafeInteger(days) || days < 1)
+    throw createError('AEGLE_PREDLOG_BAD_RETENTION', {
+      reason: `the age must be a whole number of days, at least 1 (got ${String(days)})`,
+    });
+  return new Date(now - days * 86_400_000).toISOString();
+}
+
+/**
+ * Deletes the prediction-log records logged before `before` (an ISO time, as `ts` is written). The
+ * log holds patient-level inputs, so a deployment keeps it only as long as it needs it (drift reads
+ * the recent part). Records are walked from the oldest in id order, which is the order they were
+ * written and so of their times, a chunk per transaction with a turn of the event loop between
+ * chunks (a server keeps answering); the walk stops at the first record at or after the cutoff, so
+ * only the part being deleted is read. A record logged after a newer one (a clock stepped back)
+ * waits for the next pruning. The caller audits what was deleted.
+ */
+export async function prunePredictionLog(
+  meta: MetaStore,
+  before: string,
+  opts: { chunk?: number } = {},
+): Promise<PruneResult> {
+  const chunk = opts.chunk ?? 1000;
+  let records = 0;
+  let rows = 0;
+  for (;;) {
+    const page = await meta.db
+      .selectFrom('prediction_log')
+      .select(['id', 'ts', 'n_rows'])
+      .orderBy('id')
+      .limit(chunk)
+      .execute();
+    let last: number | null = null;
+    let n = 0;
+    let r = 0;
+    for (const p of page) {
+      if (p.ts >= before) break;
+      last = Number(p.id);
+      n++;
+      r += Number(p.n_rows);
+    }
+    if (last === null) break;
+    await meta.db.deleteFrom('prediction_log').where('id', '<=', last).execute();
+    records += n;
+    rows += r;
+    if (n < page.length || page.length < chunk) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { records, rows, before };
 }

@@ -10,7 +10,15 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { createError, isAegleError, type Logger, silentLogger } from '../core/index.js';
 import { type JobHandler, type JobRecord, JobService } from '../jobs/index.js';
-import { AuditLog, LogWriter, PredictionLog, ServiceMetrics } from '../monitor/index.js';
+import {
+  AuditLog,
+  LogWriter,
+  PredictionLog,
+  type PruneResult,
+  prunePredictionLog,
+  retentionCutoff,
+  ServiceMetrics,
+} from '../monitor/index.js';
 import { artifactKind, ModelRegistry } from '../registry/index.js';
 import {
   loadServedModel,
@@ -37,6 +45,8 @@ export interface ServiceOptions {
 
 export class Service {
   private datasetLock: Promise<unknown> = Promise.resolve();
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private pruning: Promise<unknown> | null = null;
 
   private constructor(
     readonly config: Config,
@@ -114,7 +124,48 @@ export class Service {
       service.rateLimiter = await RedisRateLimiter.connect(config.redisUrl, { logger });
       service.replayGuard = await RedisReplayGuard.connect(config.redisUrl, { logger });
     }
+    service.startRetention();
     return service;
+  }
+
+  /**
+   * Deletes the prediction-log records older than `AEGLE_PREDICTION_LOG_DAYS` and audits the deletion
+   * (counts and the cutoff, no patient data). Null when the log is kept whole.
+   */
+  async prunePredictionLog(now = Date.now()): Promise<PruneResult | null> {
+    const days = this.config.serve.predictionLogDays;
+    if (days === null) return null;
+    const result = await prunePredictionLog(this.meta, retentionCutoff(days, now));
+    if (result.records > 0) {
+      await this.audit.commit({
+        actor: 'system',
+        role: 'service',
+        action: 'prediction_log.prune',
+        resource: 'prediction_log',
+        outputSummary: `records=${result.records} rows=${result.rows} before=${result.before}`,
+      });
+      this.logger.info(
+        { records: result.records, rows: result.rows, before: result.before },
+        'prediction log pruned',
+      );
+    }
+    return result;
+  }
+
+  /** With a retention set: a pruning at start and every hour after (one at a time). */
+  private startRetention(): void {
+    if (this.config.serve.predictionLogDays === null) return;
+    const run = () => {
+      if (this.pruning) return;
+      this.pruning = this.prunePredictionLog()
+        .catch((e: Error) => this.logger.error({ err: e.message }, 'prediction log pruning failed'))
+        .finally(() => {
+          this.pruning = null;
+        });
+    };
+    run();
+    this.retentionTimer = setInterval(run, 3_600_000);
+    this.retentionTimer.unref();
   }
 
   /** Updates the queue-depth gauges (called before metrics are read). */
@@ -203,6 +254,8 @@ export class Service {
 
   /** Drains jobs, flushes the audit chain and prediction log, closes the database. */
   async close(drainMs = this.config.serve.shutdownTimeoutMs): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.pruning;
     await this.jobs.close(drainMs);
     await Promise.allSettled([this.audit.close(), this.predictionLog.close()]);
     await this.logs.close().catch(() => {});

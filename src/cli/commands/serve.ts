@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createError } from '../../core/index.js';
-import { AuditLog, verifyAuditChain } from '../../monitor/index.js';
+import { AuditLog, prunePredictionLog, retentionCutoff, verifyAuditChain } from '../../monitor/index.js';
 import { ModelRegistry } from '../../registry/index.js';
 import { registerOnnxModel } from '../../runtime/index.js';
 import { descriptorPathFor, readDescriptor } from '../../runtime/onnx/index.js';
@@ -255,6 +255,41 @@ export function registerServeCommands(program: Command, getCtx: () => CliContext
         });
       });
       ctx.out(`Archived ${name}${version ? ` version ${version}` : ''}.`);
+    });
+
+  program
+    .command('predictions')
+    .description('The prediction log (the inputs and outputs of every scored request)')
+    .command('prune')
+    .description(
+      'Delete prediction-log records older than DAYS days, and audit the deletion (a server with AEGLE_PREDICTION_LOG_DAYS does this every hour)',
+    )
+    .requiredOption('--older-than <days>', 'age of the records to delete, in whole days (1 or more)')
+    .option('--json', 'print {"records","rows","before"} as JSON')
+    .action(async (o: { olderThan: string; json?: boolean }) => {
+      const ctx = getCtx();
+      if (!/^\s*\d+\s*$/.test(o.olderThan))
+        throw createError('AEGLE_PREDLOG_BAD_RETENTION', {
+          reason: `--older-than takes a whole number of days (got '${o.olderThan}')`,
+        });
+      const before = retentionCutoff(Number(o.olderThan));
+      const result = await withMeta(ctx, async (meta, audit) => {
+        const r = await prunePredictionLog(meta, before);
+        if (r.records > 0)
+          await audit.appendNow({
+            actor: 'cli',
+            role: 'admin',
+            action: 'prediction_log.prune',
+            resource: 'prediction_log',
+            outputSummary: `records=${r.records} rows=${r.rows} before=${r.before}`,
+          });
+        return r;
+      });
+      if (o.json) ctx.json(result);
+      else
+        ctx.out(
+          `Deleted ${result.records} prediction-log records (${result.rows} rows) logged before ${result.before}.`,
+        );
     });
 
   const audit = program.command('audit').description('The hash-chained audit log');

@@ -7,6 +7,7 @@ import {
   LogWriter,
   listAudit,
   PredictionLog,
+  prunePredictionLog,
   recentInputs,
   verifyAuditChain,
 } from '../../monitor/index.js';
@@ -211,6 +212,31 @@ for (const backend of metaBackends()) {
       await audit.close();
       await log.close();
       await logs.close();
+    });
+
+    it('prunes the prediction log up to a cutoff, oldest first', async () => {
+      // the walk goes in write order: start from an empty log (the earlier tests' records are newer)
+      await store.db.deleteFrom('prediction_log').execute();
+      const log = new PredictionLog(store);
+      for (const [id, ts] of [
+        ['p1', '2020-01-01T00:00:00.000Z'],
+        ['p2', '2020-01-02T00:00:00.000Z'],
+        ['p3', '2020-03-01T00:00:00.000Z'],
+      ])
+        await log.commit({
+          modelName: 'prune',
+          version: 1,
+          requestId: id,
+          rows: [[1]],
+          probability: [0.5],
+          labels: ['1'],
+          ts,
+        });
+      await log.close();
+      const r = await prunePredictionLog(store, '2020-02-01T00:00:00.000Z', { chunk: 1 });
+      expect(r).toEqual({ records: 2, rows: 2, before: '2020-02-01T00:00:00.000Z' });
+      const left = await store.db.selectFrom('prediction_log').select('request_id').execute();
+      expect(left.map((x) => x.request_id)).toEqual(['p3']);
     });
   });
 }
