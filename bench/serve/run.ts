@@ -14,6 +14,7 @@
  *                              [--src]   (the server from the TypeScript sources; default: dist/,
  *                                         as `aegle serve` runs it — `npm run build` first)
  *                              [--keep-home]   (keep the temporary home, with its logs, afterwards)
+ *                              [--rounds N]   (N single-row pairs, Aegle then the peer; median ratio)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,11 @@ const peerConfigs = (
     : 'async_omp1'
 ).split(',');
 const skipPeer = args.includes('--skip-peer');
+const roundsWanted = args.includes('--rounds')
+  ? Math.max(1, Number(args[args.indexOf('--rounds') + 1]) || 1)
+  : 1;
+/** One wrk run as post.lua's summary line reports it, plus the server figures added here. */
+type WrkResult = Record<string, number>;
 const fromDist = !args.includes('--src');
 if (fromDist && !existsSync(path.join(ROOT, 'dist/serve/index.js'))) {
   throw new Error('dist/ is missing: run `npm run build` first (or pass --src)');
@@ -170,9 +176,32 @@ const wrk = (d: string, query = '', opts: { connections?: number; body?: string 
   out.load1 = load();
   return out;
 };
+// 3b. The peer, in the same run, right after each single-row measurement of Aegle (the machine's
+// speed drifts over minutes: the pair is taken under the same conditions; the Aegle server idles
+// meanwhile). With --rounds N the pair is taken N times and the median ratio is reported.
+const runPeer = (): Record<string, WrkResult> | null => {
+  if (skipPeer || !existsSync(path.join(PEER, 'run_serve_bench.sh'))) return null;
+  spawnSync('bash', [path.join(PEER, 'run_serve_bench.sh'), ...peerConfigs], { cwd: PEER, stdio: 'inherit' });
+  const f = path.join(PEER, 'serve_bench.json');
+  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')).runs : null;
+};
+const bestOf = (p: Record<string, WrkResult> | null) =>
+  p ? Object.values(p).reduce((a, b) => (b.req_per_s > a.req_per_s ? b : a)) : null;
 // like for like with the peer (probability and label), then the default answer (with top factors)
-if (phases.has('single')) wrk('3s', '?factors=0');
-const aegle = phases.has('single') ? wrk('10s', '?factors=0') : null;
+const rounds: { aegle: WrkResult | null; peer: Record<string, WrkResult> | null; ratio: number | null }[] =
+  [];
+for (let r = 0; r < (phases.has('single') ? roundsWanted : 0); r++) {
+  wrk('3s', '?factors=0');
+  const a = wrk('10s', '?factors=0');
+  const p = runPeer();
+  const b = bestOf(p);
+  rounds.push({ aegle: a, peer: p, ratio: a && b ? Number((a.req_per_s / b.req_per_s).toFixed(2)) : null });
+}
+// the round with the median ratio stands for the run (every round is kept in `rounds`)
+const ranked = rounds.filter((r) => r.ratio !== null).sort((x, y) => x.ratio! - y.ratio!);
+const median = ranked.length ? ranked[Math.floor((ranked.length - 1) / 2)] : (rounds[0] ?? null);
+const aegle = median?.aegle ?? null;
+let peer = median?.peer ?? null;
 if (phases.has('factors')) wrk('3s');
 const aegleFactors = phases.has('factors') ? wrk('10s') : null;
 
@@ -251,17 +280,9 @@ await new Promise((r) => server.on('exit', r));
 // the home holds every logged request (2.4 MB of inputs per 10,000-row batch: over 1 GB a run)
 if (!args.includes('--keep-home')) rmSync(home, { recursive: true, force: true });
 
-// 5. The peer, in the same run.
-let peer: Record<string, unknown> | null = null;
-if (!skipPeer && existsSync(path.join(PEER, 'run_serve_bench.sh'))) {
-  spawnSync('bash', [path.join(PEER, 'run_serve_bench.sh'), ...peerConfigs], { cwd: PEER, stdio: 'inherit' });
-  const f = path.join(PEER, 'serve_bench.json');
-  if (existsSync(f)) peer = JSON.parse(readFileSync(f, 'utf8')).runs;
-}
-
-const best = peer
-  ? Math.max(...Object.values(peer).map((r) => (r as { req_per_s: number }).req_per_s))
-  : null;
+// without the single-row phase, the peer alone (for the factors ratio)
+if (!phases.has('single') && phases.has('factors')) peer = runPeer();
+const best = bestOf(peer)?.req_per_s ?? null;
 const results = {
   machine: { cpus: os.cpus().length, node: process.version },
   server: fromDist ? 'dist (built package)' : 'sources via tsx',
@@ -279,15 +300,18 @@ const results = {
   },
   peer,
   ratio: best && aegle ? Number((aegle.req_per_s / best).toFixed(2)) : null,
+  rounds: rounds.map((r) => ({
+    aegleReqPerS: r.aegle?.req_per_s ?? null,
+    aegleP99Ms: r.aegle?.lat_p99_ms ?? null,
+    aegleCpuUsPerReq: r.aegle?.server_cpu_us_per_req ?? null,
+    peerReqPerS: bestOf(r.peer)?.req_per_s ?? null,
+    ratio: r.ratio,
+  })),
   ratioWithFactors: best && aegleFactors ? Number((aegleFactors.req_per_s / best).toFixed(2)) : null,
   // server CPU per request, peer's best configuration over Aegle's (less sensitive to the other
   // processes sharing the machine than requests/s)
   cpuRatio: (() => {
-    const b = peer
-      ? (Object.values(peer) as { req_per_s: number; requests: number; server_cpu_s?: number }[]).find(
-          (r) => r.req_per_s === best,
-        )
-      : null;
+    const b = bestOf(peer);
     return b?.server_cpu_s && aegle
       ? Number(((b.server_cpu_s * 1e6) / b.requests / aegle.server_cpu_us_per_req).toFixed(2))
       : null;
