@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noApproximativeNumericConstant: observed probabilities (0.4342 is data, not log10(e))
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/index.js';
 import { auroc } from '../metrics.js';
@@ -38,9 +39,7 @@ const Y = [
 const Q = [
   0.3256, 0.3535, 0.5131, 0.3963, 0.3782, 0.1956, 0.4227, 0.3222, 0.7039, 0.5874, 0.4197, 0.5911, 0.3453,
   0.6796, 0.4242, 0.5704, 0.1693, 0.5117, 0.1204, 0.0882, 0.3533, 0.2315, 0.4661, 0.8749, 0.2438, 0.2842,
-  // biome-ignore lint/suspicious/noApproximativeNumericConstant: observed probabilities (0.4342 is data, not log10(e))
-  0.4764,
-  0.5481, 0.3831, 0.3761, 0.5993, 0.5548, 0.2086, 0.4063, 0.4342, 0.2051, 0.49, 0.239, 0.662, 0.4732,
+  0.4764, 0.5481, 0.3831, 0.3761, 0.5993, 0.5548, 0.2086, 0.4063, 0.4342, 0.2051, 0.49, 0.239, 0.662, 0.4732,
 ];
 
 describe('calibration', () => {
