@@ -46,6 +46,9 @@ const timer = setInterval(() => {
     runs++;
     frames += r.checkpointed;
     if (r.log >= restartFrames) {
+      // a second pass copies what was committed during the first, so that the restart, which holds
+      // the write lock, has only the last few milliseconds' frames left to copy
+      frames += (passive.get() as CheckpointResult).checkpointed;
       const t0 = performance.now();
       Atomics.store(flag, 0, 1);
       let rr: CheckpointResult;
