@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { SERVER_MALLOC_ENV } from '../../src/cli/relaunch.js';
+import { SERVER_MALLOC_ENV, SERVER_NODE_FLAGS } from '../../src/cli/relaunch.js';
 import { runTrain } from '../../src/cli/commands/train.js';
 import { silentLogger } from '../../src/core/index.js';
 import { saveFeatures } from '../../src/dataset/index.js';
@@ -92,6 +92,7 @@ const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${proce
 const child = spawn(
   process.execPath,
   [
+    ...SERVER_NODE_FLAGS,
     ...(FROM_DIST ? [] : process.execArgv), // sources: the tsx loader this bench runs under
     ...prof,
     path.join(HERE, 'cds-serve.mjs'),
@@ -99,7 +100,7 @@ const child = spawn(
     home,
     `${ISSUER}=${jwksUrl}`,
   ],
-  // with the malloc settings `aegle serve` gives its server process (src/cli/relaunch.ts)
+  // with the malloc settings and V8 flags `aegle serve` gives its server process (src/cli/relaunch.ts)
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVER_MALLOC_ENV } },
 );
 const s = await new Promise<{ url: string; key: string }>((resolve, reject) => {

@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_MALLOC_ENV } from '../../src/cli/relaunch.js';
+import { SERVER_MALLOC_ENV, SERVER_NODE_FLAGS } from '../../src/cli/relaunch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { makeFrame, numericColumn } from '../../src/core/index.js';
 import { modelKind } from '../../src/learn/index.js';
@@ -113,6 +113,7 @@ const PORT = 8791;
 const server = spawn(
   process.execPath,
   [
+    ...SERVER_NODE_FLAGS,
     ...(fromDist ? [] : ['--import', 'tsx']),
     // BENCH_CPU_PROF=DIR: a CPU profile of the server (written when it exits)
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
@@ -121,7 +122,7 @@ const server = spawn(
     home,
     String(PORT),
   ],
-  // with the malloc settings `aegle serve` gives its server process (src/cli/relaunch.ts)
+  // with the malloc settings and V8 flags `aegle serve` gives its server process (src/cli/relaunch.ts)
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVER_MALLOC_ENV } },
 );
 await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { onGlibc, SERVER_MALLOC_ENV } from './relaunch.js';
+import { onGlibc, SERVER_MALLOC_ENV, SERVER_NODE_FLAGS } from './relaunch.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const home = mkdtempSync(path.join(os.tmpdir(), 'aegle-relaunch-'));
@@ -67,13 +67,15 @@ const exited = (proc: ChildProcess) =>
   );
 
 describe.skipIf(!onGlibc())('aegle serve on glibc', () => {
-  it('serves from a child with the malloc settings; SIGTERM to the command stops both gracefully', async () => {
+  it('serves from a child with the malloc settings and V8 flags; SIGTERM to the command stops both gracefully', async () => {
     const { proc, url, stderr } = await serve();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const [child] = children(proc.pid!);
     expect(child).toBeGreaterThan(0);
     const env = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
     for (const [k, v] of Object.entries(SERVER_MALLOC_ENV)) expect(env).toContain(`${k}=${v}`);
+    const cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+    for (const f of SERVER_NODE_FLAGS) expect(cmdline).toContain(f);
     proc.kill('SIGTERM');
     expect(await exited(proc)).toBe(0);
     expect(alive(child)).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runsServer, SERVER_MALLOC_ENV, shouldRelaunch } from './relaunch.js';
+import { runsServer, SERVER_MALLOC_ENV, serverNodeFlags, shouldRelaunch } from './relaunch.js';
 
 const argv = (...args: string[]) => ['/usr/bin/node', '/x/dist/cli/main.js', ...args];
 
@@ -28,5 +28,15 @@ describe('which commands relaunch with the serving malloc settings', () => {
     // under a debugger the server stays in the debugged process
     expect(shouldRelaunch(argv('serve'), {}, () => true, ['--inspect=9229'])).toBe(false);
     expect(shouldRelaunch(argv('serve'), {}, () => true, ['--import', 'tsx'])).toBe(true);
+  });
+
+  it("adds the young-generation flag unless the command's flags or NODE_OPTIONS set it", () => {
+    expect(serverNodeFlags([], '')).toEqual(['--max-semi-space-size=64']);
+    expect(serverNodeFlags(['--import', 'tsx'], '--enable-source-maps')).toEqual([
+      '--max-semi-space-size=64',
+    ]);
+    expect(serverNodeFlags(['--max-semi-space-size=8'], '')).toEqual([]);
+    expect(serverNodeFlags([], '--max-old-space-size=4096 --max-semi-space-size=32')).toEqual([]);
+    expect(serverNodeFlags(['--max-semi-space-size'], '')).toEqual([]);
   });
 });
