@@ -6,9 +6,9 @@
  * Under continuous writes a PASSIVE checkpoint never finds the WAL fully copied (new commits land
  * while it copies), and the writer restarts the WAL from its beginning only when it is: the file
  * would grow for as long as the load lasts (1.7 GB in 52 s of the serving benchmark). So once the
- * WAL holds `restartFrames` frames, the PASSIVE pass is followed by a RESTART checkpoint: it takes
- * the write lock, copies the few frames committed since the pass, waits for readers to leave the WAL
- * and starts it over. While it runs, a flag shared with the event loop tells the log writer there to
+ * WAL holds `restartFrames` frames, the PASSIVE pass is followed by a second one and then a RESTART
+ * checkpoint: it takes the write lock, copies the few frames committed since the second pass, waits
+ * for readers to leave the WAL and starts it over. While it runs, a flag shared with the event loop tells the log writer there to
  * wait for it rather than meet the lock (see `WalCheckpointer.restartInProgress`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
