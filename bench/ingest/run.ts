@@ -1,28 +1,31 @@
 /**
  * Ingest + profile benchmark, beside pandas in the same run.
  *
- *   npx tsx bench/ingest/run.ts [ROWS] [clinical|peer]     (default 1,000,000 rows × 30 columns, clinical)
+ *   npx tsx bench/ingest/run.ts [ROWS] [clinical|peer] [--dist]   (default 1,000,000 rows × 30 columns, clinical)
  *
  * 1. writes (once) the input to .bench-out/: `clinical` is a seeded clinical-looking CSV
  *    (bench/ingest/make-data.ts: values with one or two decimals, missing cells, text columns);
  *    `peer` is the peers' own data, scikit-learn's make_classification(n_features=30,
  *    n_informative=12, random_state=0) written by pandas at full float precision, as
  *    ../shared/peers/speed_bench.py writes synth200k.csv, but with ROWS rows;
- * 2. times Aegle's `ingestFile` (hash + parse + typed DuckDB table + catalog, atomic) and `profileDataset`;
- * 3. times pandas `read_csv` of the same file via /usr/bin/python3 (Debian's pandas, ../shared/peers);
- * median of 3 for each, alternating, each into a fresh home. Prints a table and JSON.
+ * 2. times Aegle's `ingestFile` (hash + parse + typed columnar storage + catalog, atomic) and
+ *    `profileDataset`, each run in a fresh Node process (bench/ingest/aegle-once.mjs) and a fresh home;
+ * 3. times pandas `read_csv` of the same file via /usr/bin/python3 (Debian's pandas, ../shared/peers),
+ *    a fresh Python process each run;
+ * median of 3 for each, alternating. Prints a table and JSON. Only the calls are timed, not the
+ * processes' start.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MISSING_TOKENS } from '../../src/config/index.js';
-import { profileDataset } from '../../src/dataset/index.js';
-import { ingestFile } from '../../src/ingest/index.js';
-import { openDatasetStore } from '../../src/store/index.js';
 import { makeIngestCsv } from './make-data.js';
 
-const rows = Number(process.argv[2] ?? 1_000_000);
-const kind = process.argv[3] === 'peer' ? 'peer' : 'clinical';
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+// --dist: Aegle from the build, as `aegle ingest` runs it (`npm run build` first); else the sources
+const fromDist = process.argv.includes('--dist');
+
+const rows = Number(args[0] ?? 1_000_000);
+const kind = args[1] === 'peer' ? 'peer' : 'clinical';
 const out = path.resolve('.bench-out');
 mkdirSync(out, { recursive: true });
 const csv = path.join(out, kind === 'peer' ? `peer-${rows}.csv` : `ingest-${rows}.csv`);
@@ -45,35 +48,34 @@ function pandasOnce(): number {
   return Number(r.stdout.trim());
 }
 
-async function aegleOnce(): Promise<{ ingest: number; profile: number }> {
+/** One run in a fresh Node process (bench/ingest/aegle-once.mjs), as pandas runs in a fresh Python. */
+function aegleOnce(): { ingest: number; profile: number; reader: string } {
   const home = path.join(out, 'ingest-home');
-  rmSync(home, { recursive: true, force: true });
-  const db = await openDatasetStore({ home });
-  try {
-    let t = performance.now();
-    const r = await ingestFile(db, csv, { name: 'bench', missingTokensDefault: DEFAULT_MISSING_TOKENS });
-    const ingest = (performance.now() - t) / 1000;
-    if (r.dataset.rows !== rows) throw new Error(`expected ${rows} rows, got ${r.dataset.rows}`);
-    t = performance.now();
-    await profileDataset(db, r.dataset);
-    return { ingest, profile: (performance.now() - t) / 1000 };
-  } finally {
-    db.close();
-    rmSync(home, { recursive: true, force: true });
-  }
+  const script = path.join(import.meta.dirname, 'aegle-once.mjs');
+  const r = spawnSync(
+    process.execPath,
+    [...(fromDist ? [] : ['--import', 'tsx']), script, fromDist ? 'dist' : 'src', csv, home, String(rows)],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`aegle run failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
 }
 
+const readers = new Set<string>();
 const ing: number[] = [];
 const prof: number[] = [];
 const pd: number[] = [];
 for (let i = 0; i < 3; i++) {
-  const a = await aegleOnce();
+  const a = aegleOnce();
+  readers.add(a.reader);
   ing.push(a.ingest);
   prof.push(a.profile);
   pd.push(pandasOnce());
 }
 const res = {
   data: kind,
+  code: fromDist ? 'dist' : 'src',
+  reader: [...readers].join(','),
   rows,
   columns: 30,
   fileMB: Number(mb.toFixed(1)),
@@ -84,7 +86,7 @@ const res = {
   runs: { ingest: ing, profile: prof, pandas: pd },
 };
 console.log(`file: ${csv} (${res.fileMB} MB)`);
-console.log(`Aegle ingest (parse + typed table + catalog): ${res.aegleIngestS.toFixed(2)} s`);
+console.log(`Aegle ingest (${res.code}; reader ${res.reader}): ${res.aegleIngestS.toFixed(2)} s`);
 console.log(`pandas read_csv:                               ${res.pandasReadCsvS.toFixed(2)} s`);
 console.log(`speed-up vs pandas: ${res.speedup.toFixed(2)}×`);
 console.log(

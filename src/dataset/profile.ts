@@ -7,7 +7,13 @@
  * correlations on typed arrays.
  */
 import { type ClinicalRange, clinicalRangeFor } from '../core/index.js';
-import { type ColumnSchema, type DatasetVersion, type DuckStore, ident } from '../store/index.js';
+import {
+  type ColumnSchema,
+  type DatasetVersion,
+  type DuckStore,
+  ident,
+  sampledRows,
+} from '../store/index.js';
 import { exactDistinct, pearsonMatrix, scanNumericColumns, type7Quantiles } from './profile-scan.js';
 
 export interface ColumnProfile {
@@ -207,9 +213,7 @@ export async function profileDataset(
   const corrRows = sampled ? Math.min(sampleCount, opts.correlationSampleRows ?? 100_000) : sampleCount;
   const matrix = pearsonMatrix(corrIdx.map((j) => scanOf.get(j)!.sample.subarray(0, corrRows)));
   // the leakage check reads the same share of rows through SQL
-  const sampleFrom = sampled
-    ? `(SELECT * FROM ${t} WHERE hash(rowid + 42) % 1000000 < ${Math.ceil((sampleRows / n) * 1_000_000)})`
-    : t;
+  const sampleFrom = sampled ? sampledRows(db, v, Math.ceil((sampleRows / n) * 1_000_000)) : t;
   const quantiles = new Map<number, number[] | null>();
   for (const [j, sc] of scanOf) quantiles.set(j, type7Quantiles(sc.sample, [0.05, 0.25, 0.5, 0.75, 0.95]));
 

@@ -5,7 +5,7 @@
  * table, so re-ingesting the same bytes the same way is a no-op that says so. The table and its
  * catalog row are written in one DuckDB transaction: a failed ingest leaves nothing behind.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,10 +21,13 @@ import {
   insertVersion,
   listVersions,
   literal,
+  createParquetView,
+  parquetRoot,
   refreshViews,
   tableNameFor,
   versionIdFor,
 } from '../store/index.js';
+import { csvToParquet } from './fast/index.js';
 import { setRoles } from './roles.js';
 import { detectDelimiter, diagnoseDelimited, headLines, looksLikeHeader, splitLine } from './csv-diagnose.js';
 
@@ -56,6 +59,12 @@ export interface IngestOptions {
   readonly types?: Readonly<Record<string, string>>;
   /** Column roles to record with the version. */
   readonly roles?: Readonly<Record<string, ColumnRole>>;
+  /**
+   * Delimited text: 'auto' (default) tries Aegle's parallel reader, which stores the version as
+   * Parquet files, and leaves files it does not read itself to DuckDB's; 'duckdb' always uses
+   * DuckDB's reader and a DuckDB table.
+   */
+  readonly reader?: 'auto' | 'duckdb';
 }
 
 export interface IngestResult {
@@ -80,9 +89,25 @@ export function formatFromExtension(file: string): IngestFormat | undefined {
   return undefined;
 }
 
+/**
+ * SHA-256 of the file's bytes and the shaping options. One buffer is read into again and again: a
+ * stream's fresh buffer per chunk would make the kernel hand out (and zero) new pages for every
+ * megabyte, which costs more than the hashing on a virtual machine.
+ */
 async function hashFile(file: string, options: unknown): Promise<string> {
   const h = sha256Stream();
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
   return sha256Hex(`${h.digest()}\n${JSON.stringify(options)}`);
 }
 
@@ -269,6 +294,7 @@ export async function ingestFile(
     missing,
     types: opts.types ?? {},
   };
+  let fastSkipped: string | null = null;
   // The same bytes may already be a version of this dataset only if one has exactly this size; then
   // hash first and stop early. Otherwise parse while hashing (the hash runs on this thread, DuckDB's
   // parser on its own) into a staging table that takes its final name once the hash is known.
@@ -285,6 +311,15 @@ export async function ingestFile(
   }
 
   await precheck(file, format, shown);
+  if (
+    (format === 'csv' || format === 'tsv') &&
+    opts.reader !== 'duckdb' &&
+    !Object.keys(opts.types ?? {}).length
+  ) {
+    const fast = await fastIngest(db, file, size, format, opts, missing, shown, hashed);
+    if (fast.done) return fast.result;
+    fastSkipped = fast.reason;
+  }
   const staging = `_ingest_${randomBytes(6).toString('hex')}`;
   let version = '';
   let found: DatasetVersion | null = null;
@@ -329,6 +364,8 @@ export async function ingestFile(
           header: plan.header ?? null,
           missingTokens: missing,
           types: opts.types ?? {},
+          reader: 'duckdb',
+          ...(fastSkipped ? { fastPathSkipped: fastSkipped } : {}),
         },
       });
       await refreshViews(db);
@@ -336,25 +373,99 @@ export async function ingestFile(
   };
   try {
     try {
-      await attempt(false);
+      // Delimited text is typed from the whole file, not DuckDB's 20,480-row sample: a decimal after
+      // the sample would be rounded into an integer column without an error ('1.75' → BIGINT 2).
+      await attempt(true);
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
-      const msg = e.cause instanceof Error ? e.cause.message : '';
-      // The sniffer types columns from a sample; a later value that does not fit means: sniff it all.
-      if ((format === 'csv' || format === 'tsv') && /Conversion Error/.test(msg) && !opts.types) {
-        try {
-          await attempt(true);
-        } catch (e2) {
-          if (!(e2 instanceof ReadFailure)) throw e2;
-          throw await explainReadError(e2.cause, file, format, e2.plan);
-        }
-      } else throw await explainReadError(e.cause, file, format, e.plan);
+      throw await explainReadError(e.cause, file, format, e.plan);
     }
   } catch (e) {
     if (e instanceof AlreadyIngested && found) return unchangedResult(db, found, opts);
     throw e;
   }
   return { dataset: await getVersion(db, opts.name, version), unchanged: false };
+}
+
+type FastOutcome = { done: true; result: IngestResult } | { done: false; reason: string | null };
+
+/**
+ * The fast path for delimited text with a header (see fast/index.ts): Parquet parts written by
+ * worker threads while this thread hashes, then, in one transaction, the parts take the version's
+ * directory and a view of them its table name. `done: false` (with the reason) sends the file to
+ * DuckDB's reader instead.
+ */
+async function fastIngest(
+  db: DuckStore,
+  file: string,
+  size: number,
+  format: IngestFormat,
+  opts: IngestOptions,
+  missing: readonly string[],
+  shown: string,
+  hashed: Promise<string>,
+): Promise<FastOutcome> {
+  const root = parquetRoot(db);
+  if (!root) return { done: false, reason: null };
+  const plan = await planReader(file, format, opts, missing, false);
+  if (!plan.header) return { done: false, reason: 'the file has no header line' };
+  const staging = path.join(root, `.staging-${randomBytes(6).toString('hex')}`);
+  mkdirSync(staging, { recursive: true });
+  const res = await csvToParquet(file, size, { delimiter: plan.delimiter ?? ',', missing, dir: staging });
+  if (!res.ok) return { done: false, reason: res.reason };
+  let placed: string | null = null;
+  let found: DatasetVersion | null = null;
+  let version = '';
+  try {
+    await db.transaction(async () => {
+      const contentHash = await hashed;
+      found = await findByHash(db, opts.name, contentHash);
+      if (found) throw new AlreadyIngested();
+      version = versionIdFor(contentHash);
+      const table = tableNameFor(opts.name, version);
+      const dir = path.join(root, table);
+      rmSync(dir, { recursive: true, force: true }); // an earlier attempt's leftovers, never committed
+      renameSync(staging, dir);
+      placed = dir;
+      await createParquetView(db, table, res.parts);
+      const columns = await describeTable(db, table);
+      checkColumns(
+        columns.map((c) => c.name),
+        opts,
+        shown,
+      );
+      await insertVersion(db, {
+        name: opts.name,
+        version,
+        contentHash,
+        table,
+        createdAt: new Date().toISOString(),
+        rows: res.rows,
+        columns,
+        roles: { ...(opts.roles ?? {}) },
+        source: `file:${shown}`,
+        format,
+        parent: null,
+        meta: {
+          bytes: size,
+          delimiter: plan.delimiter ?? null,
+          header: plan.header ?? null,
+          missingTokens: missing,
+          types: opts.types ?? {},
+          reader: 'aegle',
+          storage: { kind: 'parquet', parts: res.parts },
+        },
+      });
+      await refreshViews(db);
+    });
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    if (placed) rmSync(placed, { recursive: true, force: true });
+    if (e instanceof AlreadyIngested && found)
+      return { done: true, result: await unchangedResult(db, found, opts) };
+    throw e;
+  }
+  return { done: true, result: { dataset: await getVersion(db, opts.name, version), unchanged: false } };
 }
 
 async function unchangedResult(

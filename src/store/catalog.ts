@@ -2,9 +2,12 @@
  * The dataset catalog: one row per immutable dataset version, kept in the same DuckDB file as the data
  * so that a version's table and its catalog row are written in one transaction.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { ColumnRole } from '../core/index.js';
 import { createError } from '../core/index.js';
 import { type DuckStore, ident } from './duck.js';
+import { parquetRoot, parquetStorageOf } from './parquet.js';
 import { refreshViews } from './views.js';
 
 export interface ColumnSchema {
@@ -183,17 +186,23 @@ export async function updateRoles(
   ]);
 }
 
-/** Drops one version, or every version of a dataset, with their tables, atomically. */
+/** Drops one version, or every version of a dataset, with their tables (or files), atomically. */
 export async function dropVersions(db: DuckStore, name: string, version?: string): Promise<DatasetVersion[]> {
   const victims = version ? [await getVersion(db, name, version)] : await listVersions(db, name);
   if (!victims.length) await getVersion(db, name); // throws the not-found error
   await db.transaction(async () => {
     for (const v of victims) {
-      await db.runRaw(`DROP TABLE IF EXISTS ${ident(v.table)}`);
+      const kind = parquetStorageOf(v) ? 'VIEW' : 'TABLE';
+      await db.runRaw(`DROP ${kind} IF EXISTS ${ident(v.table)}`);
       await db.runRaw(`DELETE FROM ${CATALOG} WHERE name = ? AND version = ?`, [v.name, v.version]);
     }
     await refreshViews(db);
   });
+  // a Parquet-backed version's files go once the catalog no longer names them
+  const root = parquetRoot(db);
+  for (const v of victims) {
+    if (root && parquetStorageOf(v)) rmSync(path.join(root, v.table), { recursive: true, force: true });
+  }
   return victims;
 }
 

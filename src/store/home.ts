@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DuckStore } from './duck.js';
-import { ensureCatalog } from './catalog.js';
+import { ensureCatalog, listVersions } from './catalog.js';
+import { repairParquetVersions } from './parquet.js';
 
 /** Paths inside an Aegle home directory. */
 export function homePaths(home: string) {
@@ -9,6 +10,8 @@ export function homePaths(home: string) {
     datasets: path.join(home, 'datasets.duckdb'),
     meta: path.join(home, 'meta.sqlite'),
     artifacts: path.join(home, 'artifacts'),
+    /** Parquet-backed dataset versions, one directory each. */
+    data: path.join(home, 'data'),
   };
 }
 
@@ -25,5 +28,6 @@ export async function openDatasetStore(opts: {
     memoryLimit: opts.memoryLimit,
   });
   await ensureCatalog(db);
+  await repairParquetVersions(db, await listVersions(db));
   return db;
 }

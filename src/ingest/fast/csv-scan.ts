@@ -1,0 +1,359 @@
+/**
+ * The fast CSV path's parser: a byte range of a delimited file → a Parquet part, one row group per
+ * block of whole lines read. It handles what large clinical extracts mostly are — unquoted fields,
+ * plain integers and decimals, missing-value tokens, text — and gives up (`bail`) on anything whose
+ * reading DuckDB's CSV reader should decide: quotes, numbers in other spellings ("1e5", " 3", "007",
+ * "inf"), values that may be dates or booleans, ragged rows, bytes that are not UTF-8. A column typed
+ * from the sample that meets a value of another kind asks for a `retype` and the file is read again.
+ *
+ * Numbers with up to 15 significant digits are converted exactly (an integer mantissa below 2^53
+ * divided by an exact power of ten is IEEE-754's correctly rounded result); longer ones go through
+ * `parseFloat`.
+ */
+import { isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { type ColumnData, type ParquetColumn, ParquetFileWriter } from './parquet.js';
+
+/** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8). */
+export type Kind = 0 | 1 | 2;
+export const INT: Kind = 0;
+export const DOUBLE: Kind = 1;
+export const TEXT: Kind = 2;
+
+export interface RangeTask {
+  readonly file: string;
+  /** Byte offsets: `from` at a line's start, `to` just after a newline or at the end of the file. */
+  readonly from: number;
+  readonly to: number;
+  /** Whether `to` is the end of the file (the last line may lack its newline). */
+  readonly last: boolean;
+  readonly names: readonly string[];
+  readonly kinds: readonly Kind[];
+  readonly delimiter: number;
+  readonly missing: readonly string[];
+  readonly out: string;
+}
+
+export type RangeResult =
+  | { readonly ok: true; readonly rows: number }
+  | { readonly ok: false; readonly retype: ReadonlyArray<{ column: number; to: Kind }> }
+  | { readonly ok: false; readonly bail: string };
+
+const BLOCK = 2 << 20;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const NUMBER_LIKE = /^\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const SPECIAL_NUMBER = /^\s*[-+]?(nan|inf|infinity|0[xXbB][\da-fA-F]+)\s*$/i;
+const BOOL_LIKE = /^\s*(true|false|t|f|yes|no|y|n|on|off)\s*$/i;
+const DATE_LIKE = /\d{1,4}\s*[-/.]\s*(\d{1,2}|[A-Za-z]{3,9})\s*[-/.]\s*\d{1,4}/;
+
+/** A value DuckDB's sniffer might read as a number, so the fast path must not decide it. */
+export function numberLike(v: string): boolean {
+  return NUMBER_LIKE.test(v) || SPECIAL_NUMBER.test(v);
+}
+
+/** A value that only text can hold: proof that its column is VARCHAR for DuckDB too. */
+export function textWitness(v: string): boolean {
+  return (
+    /[A-Za-z]/.test(v) && !BOOL_LIKE.test(v) && !/\d\s*:\s*\d/.test(v) && !DATE_LIKE.test(v) && !numberLike(v)
+  );
+}
+
+/** A strictly written integer (no sign but '-', no leading zeros) or decimal (digits on both sides). */
+export function strictNumber(v: string): 'int' | 'double' | null {
+  let i = v.charCodeAt(0) === 45 ? 1 : 0;
+  const first = i;
+  let dot = -1;
+  for (; i < v.length; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch === 46 && dot < 0) dot = i;
+    else if (ch < 48 || ch > 57) return null;
+  }
+  const intEnd = dot < 0 ? v.length : dot;
+  if (intEnd === first) return null; // no integer digits
+  if (v.charCodeAt(first) === 48 && intEnd - first > 1) return null; // a leading zero
+  if (dot < 0) return 'int';
+  return dot < v.length - 1 ? 'double' : null;
+}
+
+/** Why the range cannot be read here, or which columns must change kind. */
+class Stop {
+  constructor(readonly bail: string) {}
+}
+
+/** Parses blocks of whole lines into reusable column buffers. */
+export class BlockParser {
+  private cap = 0;
+  private readonly ncol: number;
+  private readonly kinds: Uint8Array;
+  private values: Float64Array[] = [];
+  private valid: Uint8Array[] = [];
+  private starts: Int32Array[] = [];
+  private ends: Int32Array[] = [];
+  private readonly tokens: Uint8Array[];
+  private readonly tokenLengths: Set<number>;
+  /** Bit n set when a missing token has n bytes (n < 31). */
+  private readonly lengthMask: number;
+  private hashes: Int32Array[] = [];
+  private readonly latin1 = new TextDecoder('latin1');
+  private readonly utf8 = new TextDecoder('utf-8');
+  /** Retypes found so far in this range (the range is read on to collect them all). */
+  readonly retype = new Map<number, Kind>();
+
+  constructor(
+    kinds: readonly Kind[],
+    private readonly delimiter: number,
+    missing: readonly string[],
+  ) {
+    this.ncol = kinds.length;
+    this.kinds = Uint8Array.from(kinds);
+    const enc = new TextEncoder();
+    this.tokens = missing.map((t) => enc.encode(t));
+    this.tokenLengths = new Set(this.tokens.map((t) => t.length));
+    this.lengthMask = this.tokens.reduce((m, t) => (t.length < 31 ? m | (1 << t.length) : m), 0);
+    this.grow(1 << 14);
+  }
+
+  private grow(cap: number): void {
+    const keep = this.cap;
+    for (let c = 0; c < this.ncol; c++) {
+      if (this.kinds[c] === TEXT) {
+        const s = new Int32Array(cap);
+        const e = new Int32Array(cap);
+        const h = new Int32Array(cap);
+        if (keep) {
+          s.set(this.starts[c].subarray(0, keep));
+          e.set(this.ends[c].subarray(0, keep));
+          h.set(this.hashes[c].subarray(0, keep));
+        }
+        this.starts[c] = s;
+        this.ends[c] = e;
+        this.hashes[c] = h;
+      } else {
+        const v = new Float64Array(cap);
+        const ok = new Uint8Array(cap);
+        if (keep) {
+          v.set(this.values[c].subarray(0, keep));
+          ok.set(this.valid[c].subarray(0, keep));
+        }
+        this.values[c] = v;
+        this.valid[c] = ok;
+      }
+    }
+    this.cap = cap;
+  }
+
+  columns(b: Uint8Array): ColumnData[] {
+    const out: ColumnData[] = [];
+    for (let c = 0; c < this.ncol; c++) {
+      out.push(
+        this.kinds[c] === TEXT
+          ? { kind: 'text', bytes: b, starts: this.starts[c], ends: this.ends[c], hashes: this.hashes[c] }
+          : { kind: 'num', values: this.values[c], valid: this.valid[c] },
+      );
+    }
+    return out;
+  }
+
+  private isMissing(b: Uint8Array, s: number, e: number): boolean {
+    const n = e - s;
+    if (!this.tokenLengths.has(n)) return false;
+    for (const t of this.tokens) {
+      if (t.length !== n) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (b[s + i] !== t[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+    }
+    return false;
+  }
+
+  /** The end of the field starting at `p` (at the delimiter or newline), checking the row's shape. */
+  private fieldEnd(b: Uint8Array, p: number, lastColumn: boolean): number {
+    const d = this.delimiter;
+    for (;;) {
+      const ch = b[p];
+      if (ch === d) {
+        if (lastColumn) throw new Stop('a line has more fields than the header');
+        return p;
+      }
+      if (ch === 10) {
+        if (!lastColumn) throw new Stop('a line has fewer fields than the header');
+        return p;
+      }
+      if (ch === 34) throw new Stop('a field is quoted');
+      p++;
+    }
+  }
+
+  /** Parses rows from `start` until `end` (line starts; `b[end - 1]` is '\n'); throws Stop. */
+  parse(b: Uint8Array, start: number, end: number): number {
+    const ncol = this.ncol;
+    const kinds = this.kinds;
+    const d = this.delimiter;
+    const lengthMask = this.lengthMask;
+    let { values, valid, starts, ends, hashes } = this;
+    let p = start;
+    let row = 0;
+    while (p < end) {
+      if (row === this.cap) {
+        this.grow(this.cap * 2);
+        ({ values, valid, starts, ends, hashes } = this);
+      }
+      if (b[p] === 10 || (b[p] === 13 && b[p + 1] === 10)) throw new Stop('a line is empty');
+      for (let c = 0; c < ncol; c++) {
+        const lastColumn = c === ncol - 1;
+        const fs = p;
+        if (kinds[c] === TEXT) {
+          let ch = b[p];
+          let h = 0x811c9dc5;
+          while (ch !== d && ch !== 10 && ch !== 34) {
+            h = Math.imul(h ^ ch, 16777619);
+            ch = b[++p];
+          }
+          if (ch === 34 || (lastColumn ? ch === d : ch === 10)) this.fieldEnd(b, p, lastColumn);
+          let fe = p;
+          if (lastColumn && fe > fs && b[fe - 1] === 13) {
+            fe--;
+            h = 0x811c9dc5;
+            for (let i = fs; i < fe; i++) h = Math.imul(h ^ b[i], 16777619);
+          }
+          const n = fe - fs;
+          if ((n < 31 ? (lengthMask >>> n) & 1 : 1) !== 0 && this.isMissing(b, fs, fe)) starts[c][row] = -1;
+          else {
+            starts[c][row] = fs;
+            ends[c][row] = fe;
+            hashes[c][row] = h;
+          }
+          p++;
+          continue;
+        }
+        let ch = b[p];
+        let neg = false;
+        if (ch === 45) {
+          neg = true;
+          ch = b[++p];
+        }
+        let m = 0;
+        let nd = 0;
+        let dot = -1;
+        if (ch === 48 && b[p + 1] >= 48 && b[p + 1] <= 57)
+          nd = -1; // a leading zero: not strict
+        else {
+          for (;;) {
+            if (ch >= 48 && ch <= 57) {
+              m = m * 10 + (ch - 48);
+              nd++;
+            } else if (ch === 46 && dot < 0) dot = nd;
+            else break;
+            ch = b[++p];
+          }
+        }
+        const atEnd = lastColumn ? ch === 10 || (ch === 13 && b[p + 1] === 10) : ch === d;
+        if (atEnd && nd > 0 && nd <= 15 && dot !== 0 && dot !== nd) {
+          if (dot >= 0 && kinds[c] === INT) this.retype.set(c, DOUBLE);
+          const v = dot < 0 ? m : m / POW10[nd - dot];
+          values[c][row] = neg ? -v : v;
+          valid[c][row] = 1;
+          p += lastColumn && ch === 13 ? 2 : 1;
+          continue;
+        }
+        p = this.slowNumber(b, fs, row, c, lastColumn);
+      }
+      row++;
+    }
+    return row;
+  }
+
+  /** A numeric field that is not a short strict number: long digits, missing, text, or a stop. */
+  private slowNumber(b: Uint8Array, fs: number, row: number, c: number, lastColumn: boolean): number {
+    const e = this.fieldEnd(b, fs, lastColumn);
+    const fe = lastColumn && e > fs && b[e - 1] === 13 ? e - 1 : e;
+    const valid = this.valid[c];
+    valid[row] = 0;
+    if (this.isMissing(b, fs, fe)) return e + 1;
+    const text = this.latin1.decode(b.subarray(fs, fe));
+    const strict = strictNumber(text);
+    if (strict) {
+      const digits = text.replace(/[-.]/g, '').length;
+      if (strict === 'int' && digits > 15) throw new Stop('an integer of more than 15 digits');
+      if (strict === 'double' && this.kinds[c] === INT) this.retype.set(c, DOUBLE);
+      this.values[c][row] = Number.parseFloat(text);
+      valid[row] = 1;
+      return e + 1;
+    }
+    const value = this.utf8.decode(b.subarray(fs, fe));
+    if (numberLike(value)) throw new Stop(`column ${c + 1} has a number in a spelling DuckDB reads itself`);
+    if (!textWitness(value)) throw new Stop(`column ${c + 1} has a value that may be a date or a boolean`);
+    this.retype.set(c, TEXT);
+    return e + 1;
+  }
+}
+
+/** Reads `task`'s byte range and writes it as one Parquet file; the caller removes it on failure. */
+export function convertRange(task: RangeTask): RangeResult {
+  const fd = openSync(task.file, 'r');
+  let out = -1;
+  try {
+    const parser = new BlockParser(task.kinds, task.delimiter, task.missing);
+    const columns: ParquetColumn[] = task.names.map((name, c) => ({
+      name,
+      type: task.kinds[c] === INT ? 'INT64' : task.kinds[c] === DOUBLE ? 'DOUBLE' : 'UTF8',
+    }));
+    out = openSync(task.out, 'w');
+    const writer = new ParquetFileWriter(out, columns);
+    let buf = Buffer.allocUnsafe(BLOCK + (1 << 16));
+    let carry = 0;
+    let pos = task.from;
+    let rows = 0;
+    while (pos < task.to || carry > 0) {
+      const want = Math.min(buf.length - carry - 1, task.to - pos);
+      const n = want > 0 ? readSync(fd, buf, carry, want, pos) : 0;
+      pos += n;
+      const avail = carry + n;
+      let end: number;
+      if (pos >= task.to) {
+        // the range's end: whole lines by construction, but the file's last line may lack '\n'
+        if (avail > 0 && buf[avail - 1] !== 10) {
+          if (!task.last) return { ok: false, bail: 'a range did not end at a line end' };
+          buf[avail] = 10;
+          end = avail + 1;
+        } else end = avail;
+      } else {
+        end = buf.lastIndexOf(10, avail - 1) + 1;
+        if (end === 0) {
+          // a line longer than the buffer: grow it and read on
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, avail);
+          buf = bigger;
+          carry = avail;
+          continue;
+        }
+      }
+      const block = buf.subarray(0, end);
+      if (block.indexOf(0) >= 0) return { ok: false, bail: 'the file contains a NUL byte' };
+      if (!isUtf8(block)) return { ok: false, bail: 'the file is not valid UTF-8' };
+      const got = parser.parse(buf, 0, end);
+      if (parser.retype.size === 0) writer.writeRowGroup(parser.columns(buf), got);
+      rows += got;
+      carry = avail - end;
+      if (carry > 0) buf.copy(buf, 0, end, avail);
+      if (pos >= task.to && carry <= 0) break;
+    }
+    if (parser.retype.size > 0) {
+      return { ok: false, retype: [...parser.retype].map(([column, to]) => ({ column, to })) };
+    }
+    writer.finish();
+    return { ok: true, rows };
+  } catch (e) {
+    if (e instanceof Stop) return { ok: false, bail: e.bail };
+    throw e;
+  } finally {
+    closeSync(fd);
+    if (out >= 0) closeSync(out);
+  }
+}
