@@ -16,7 +16,14 @@ import {
   parseRoleList,
   setRoles,
 } from '../../ingest/index.js';
-import { dropVersions, getVersion, listVersions, parseDatasetRef } from '../../store/index.js';
+import {
+  type DatasetVersion,
+  dropVersions,
+  getVersion,
+  listVersions,
+  parquetStorageOf,
+  parseDatasetRef,
+} from '../../store/index.js';
 import { type CliContext, formatTable } from '../context.js';
 import { withStore } from '../store.js';
 
@@ -31,6 +38,19 @@ function parseTypes(items: string[] | undefined): Record<string, string> | undef
     out[item.slice(0, eq)] = item.slice(eq + 1).toUpperCase();
   }
   return out;
+}
+
+/** How a version is stored and which reader read it, for `aegle show`. */
+function storageLine(v: DatasetVersion): string {
+  const storage = parquetStorageOf(v);
+  if (storage) {
+    const n = storage.parts.length;
+    return `stored as Parquet (${n} part${n === 1 ? '' : 's'}), read by Aegle's CSV reader`;
+  }
+  const skipped = typeof v.meta.fastPathSkipped === 'string' ? ` (${v.meta.fastPathSkipped})` : '';
+  return v.meta.reader === 'duckdb'
+    ? `stored as a DuckDB table, read by DuckDB's reader${skipped}`
+    : 'stored as a DuckDB table';
 }
 
 export function registerDatasetCommands(program: Command, getCtx: () => CliContext): void {
@@ -60,6 +80,14 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
       collect,
     )
     .option('--role <col=role>', 'set a column role (id, target, time, group, weight); repeatable', collect)
+    .addOption(
+      new Option(
+        '--reader <reader>',
+        "delimited text: 'auto' tries Aegle's parallel reader (Parquet storage) and falls back to DuckDB's; 'duckdb' always uses DuckDB's (a DuckDB table)",
+      )
+        .choices(['auto', 'duckdb'])
+        .default('auto'),
+    )
     .option('--json', 'print {"dataset","version","rows","columns"} as JSON')
     .action(async (file: string, o) => {
       const ctx = getCtx();
@@ -73,6 +101,7 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
           missingTokensDefault: ctx.config.missingTokens,
           types: parseTypes(o.type),
           roles: parseRoleList(o.role),
+          reader: o.reader as 'auto' | 'duckdb',
         }),
       );
       const d = res.dataset;
@@ -163,6 +192,7 @@ export function registerDatasetCommands(program: Command, getCtx: () => CliConte
         `${v.name}@${v.version}  ${v.rows} rows × ${v.columns.length} columns  (created ${v.createdAt}, from ${v.source}${v.parent ? `, parent ${v.parent}` : ''})`,
       );
       ctx.out(`content hash ${v.contentHash}`);
+      ctx.out(storageLine(v));
       ctx.out('');
       ctx.out(
         formatTable(

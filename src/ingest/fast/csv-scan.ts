@@ -6,12 +6,14 @@
  * "inf"), values that may be dates or booleans, ragged rows, bytes that are not UTF-8. A column typed
  * from the sample that meets a value of another kind asks for a `retype` and the file is read again.
  *
- * Numbers with up to 15 significant digits are converted exactly (an integer mantissa below 2^53
- * divided by an exact power of ten is IEEE-754's correctly rounded result); longer ones go through
+ * Numbers are converted with correct rounding, as DuckDB's reader converts them: a mantissa below
+ * 2^53 divided by an exact power of ten is already correctly rounded; mantissas of up to 19 digits
+ * (what pandas and NumPy write) go through `decimalToDouble`; anything longer, and exponents, through
  * `parseFloat`.
  */
 import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { decimalToDouble } from './decimal.js';
 import { type ColumnData, type ParquetColumn, ParquetFileWriter } from './parquet.js';
 
 /** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8). */
@@ -59,21 +61,33 @@ export function textWitness(v: string): boolean {
   );
 }
 
-/** A strictly written integer (no sign but '-', no leading zeros) or decimal (digits on both sides). */
+/**
+ * A strictly written integer (no sign but '-', no leading zeros) or decimal (digits on both sides of
+ * the point, or an exponent as in "1.5e-07"): the spellings both readers take the same way.
+ */
 export function strictNumber(v: string): 'int' | 'double' | null {
   let i = v.charCodeAt(0) === 45 ? 1 : 0;
   const first = i;
   let dot = -1;
+  let exp = -1;
   for (; i < v.length; i++) {
     const ch = v.charCodeAt(i);
-    if (ch === 46 && dot < 0) dot = i;
-    else if (ch < 48 || ch > 57) return null;
+    if (ch >= 48 && ch <= 57) continue;
+    if (ch === 46 && dot < 0 && exp < 0) dot = i;
+    else if ((ch === 101 || ch === 69) && exp < 0) {
+      exp = i;
+      const sign = v.charCodeAt(i + 1);
+      if (sign === 43 || sign === 45) i++;
+      if (i + 1 >= v.length) return null; // no exponent digits
+    } else return null;
   }
-  const intEnd = dot < 0 ? v.length : dot;
+  const mantissaEnd = exp < 0 ? v.length : exp;
+  const intEnd = dot < 0 ? mantissaEnd : dot;
   if (intEnd === first) return null; // no integer digits
   if (v.charCodeAt(first) === 48 && intEnd - first > 1) return null; // a leading zero
-  if (dot < 0) return 'int';
-  return dot < v.length - 1 ? 'double' : null;
+  if (dot >= 0 && dot === mantissaEnd - 1) return null; // "5." or "5.e3"
+  if (exp >= 0 || dot >= 0) return 'double';
+  return 'int';
 }
 
 /** Why the range cannot be read here, or which columns must change kind. */
@@ -95,7 +109,6 @@ export class BlockParser {
   /** Bit n set when a missing token has n bytes (n < 31). */
   private readonly lengthMask: number;
   private hashes: Int32Array[] = [];
-  private readonly latin1 = new TextDecoder('latin1');
   private readonly utf8 = new TextDecoder('utf-8');
   /** Retypes found so far in this range (the range is read on to collect them all). */
   readonly retype = new Map<number, Kind>();
@@ -191,7 +204,7 @@ export class BlockParser {
   }
 
   /** Parses rows from `start` until `end` (line starts; `b[end - 1]` is '\n'); throws Stop. */
-  parse(b: Uint8Array, start: number, end: number): number {
+  parse(b: Buffer, start: number, end: number): number {
     const ncol = this.ncol;
     const kinds = this.kinds;
     const d = this.delimiter;
@@ -238,7 +251,10 @@ export class BlockParser {
           neg = true;
           ch = b[++p];
         }
+        // the mantissa: m exact below 2^53, then up to four more digits in x (for decimalToDouble)
         let m = 0;
+        let x = 0;
+        let nx = 0;
         let nd = 0;
         let dot = -1;
         if (ch === 48 && b[p + 1] >= 48 && b[p + 1] <= 57)
@@ -246,7 +262,11 @@ export class BlockParser {
         else {
           for (;;) {
             if (ch >= 48 && ch <= 57) {
-              m = m * 10 + (ch - 48);
+              if (m < 9e14) m = m * 10 + (ch - 48);
+              else {
+                x = x * 10 + (ch - 48);
+                nx++;
+              }
               nd++;
             } else if (ch === 46 && dot < 0) dot = nd;
             else break;
@@ -254,13 +274,21 @@ export class BlockParser {
           }
         }
         const atEnd = lastColumn ? ch === 10 || (ch === 13 && b[p + 1] === 10) : ch === d;
-        if (atEnd && nd > 0 && nd <= 15 && dot !== 0 && dot !== nd) {
-          if (dot >= 0 && kinds[c] === INT) this.retype.set(c, DOUBLE);
-          const v = dot < 0 ? m : m / POW10[nd - dot];
-          values[c][row] = neg ? -v : v;
-          valid[c][row] = 1;
-          p += lastColumn && ch === 13 ? 2 : 1;
-          continue;
+        if (atEnd && nd > 0 && dot !== 0 && dot !== nd) {
+          let v = Number.NaN;
+          if (dot < 0) {
+            if (nx === 0) v = m;
+          } else {
+            if (kinds[c] === INT) this.retype.set(c, DOUBLE);
+            const k = nd - dot;
+            if (k <= 22) v = nx === 0 ? m / POW10[k] : nx <= 4 ? decimalToDouble(m, x, nx, k) : Number.NaN;
+          }
+          if (v === v) {
+            values[c][row] = neg ? -v : v;
+            valid[c][row] = 1;
+            p += lastColumn && ch === 13 ? 2 : 1;
+            continue;
+          }
         }
         p = this.slowNumber(b, fs, row, c, lastColumn);
       }
@@ -270,17 +298,17 @@ export class BlockParser {
   }
 
   /** A numeric field that is not a short strict number: long digits, missing, text, or a stop. */
-  private slowNumber(b: Uint8Array, fs: number, row: number, c: number, lastColumn: boolean): number {
+  private slowNumber(b: Buffer, fs: number, row: number, c: number, lastColumn: boolean): number {
     const e = this.fieldEnd(b, fs, lastColumn);
     const fe = lastColumn && e > fs && b[e - 1] === 13 ? e - 1 : e;
     const valid = this.valid[c];
     valid[row] = 0;
     if (this.isMissing(b, fs, fe)) return e + 1;
-    const text = this.latin1.decode(b.subarray(fs, fe));
+    const text = b.toString('latin1', fs, fe);
     const strict = strictNumber(text);
     if (strict) {
-      const digits = text.replace(/[-.]/g, '').length;
-      if (strict === 'int' && digits > 15) throw new Stop('an integer of more than 15 digits');
+      if (strict === 'int' && text.length - (text.charCodeAt(0) === 45 ? 1 : 0) > 15)
+        throw new Stop('an integer of more than 15 digits');
       if (strict === 'double' && this.kinds[c] === INT) this.retype.set(c, DOUBLE);
       this.values[c][row] = Number.parseFloat(text);
       valid[row] = 1;

@@ -126,6 +126,7 @@ describe('the fast path reads what DuckDB reads', () => {
       rows.push(`${v.toPrecision(17).replace(/e.*$/, '')},${-(10 ** 14) + rng.int(1e9) * 1000}`);
     }
     rows.push('0.30000000000000004,999999999999999', '-0.1,-999999999999999');
+    rows.push('1.2345678901234567e-05,1', '-9.87E+20,2', '5e-324,3', '1.7976931348623157e308,4');
     await sameAsDuckDb(file('precise.csv', `${rows.join('\n')}\n`));
   });
 
@@ -144,7 +145,8 @@ describe('the fast path reads what DuckDB reads', () => {
       ['quoted.csv', 'a,b\n1,"x, y"\n2,z\n', /quoted/],
       ['dates.csv', 'a,d\n1,2024-01-02\n2,2024-03-04\n', /date or a boolean/],
       ['bools.csv', 'a,f\n1,true\n2,false\n', /date or a boolean/],
-      ['spelled.csv', 'a,b\n1,1e5\n2,3\n', /spelling/],
+      ['spelled.csv', 'a,b\n1,.5\n2,3\n', /spelling/],
+      ['padded.csv', 'a,b\n1, 3\n2,4\n', /spelling/],
       ['leading0.csv', 'a,zip\n1,02134\n2,10001\n', /spelling/],
       ['dupe.csv', 'a,A\n1,2\n', /repeated/],
       ['allmissing.csv', 'a,b\n1,\n2,NA\n', /missing throughout/],
@@ -305,7 +307,13 @@ describe('the pieces', () => {
   it('classifies values the way DuckDB 1.5 sniffs them (strict, number-like, text)', () => {
     expect(['0', '-0', '12', '-7'].map(strictNumber)).toEqual(['int', 'int', 'int', 'int']);
     expect(['1.5', '-0.25', '0.0'].map(strictNumber)).toEqual(['double', 'double', 'double']);
-    for (const v of ['012', '.5', '5.', '-', '', '1.2.3', '1e5', ' 3', '+3'])
+    expect(['1e5', '1.5E-07', '-2.5e+10', '0e0'].map(strictNumber)).toEqual([
+      'double',
+      'double',
+      'double',
+      'double',
+    ]);
+    for (const v of ['012', '.5', '5.', '-', '', '1.2.3', ' 3', '+3', '1e', '5.e3', '01e5', '1e5e6'])
       expect(strictNumber(v)).toBeNull();
     for (const v of ['1e5', ' 3', '.5', '5.', 'nan', 'inf', '0x10', '00.5']) expect(numberLike(v)).toBe(true);
     for (const v of ['M', 'never', 'P0001', 'E11.9', 'x y']) expect(textWitness(v)).toBe(true);
