@@ -283,7 +283,7 @@ export class BlockParser {
             const k = nd - dot;
             if (k <= 22) v = nx === 0 ? m / POW10[k] : nx <= 4 ? decimalToDouble(m, x, nx, k) : Number.NaN;
           }
-          if (v === v) {
+          if (!Number.isNaN(v)) {
             values[c][row] = neg ? -v : v;
             valid[c][row] = 1;
             p += lastColumn && ch === 13 ? 2 : 1;
