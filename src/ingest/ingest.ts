@@ -411,7 +411,13 @@ async function fastIngest(
   if (!plan.header) return { done: false, reason: 'the file has no header line' };
   const staging = path.join(root, `.staging-${randomBytes(6).toString('hex')}`);
   mkdirSync(staging, { recursive: true });
-  const res = await csvToParquet(file, size, { delimiter: plan.delimiter ?? ',', missing, dir: staging });
+  const res = await csvToParquet(file, size, {
+    delimiter: plan.delimiter ?? ',',
+    missing,
+    dir: staging,
+    // the store's thread limit (AEGLE_THREADS) bounds the reader's threads too
+    ...(db.threads ? { maxWorkers: db.threads } : {}),
+  });
   if (!res.ok) return { done: false, reason: res.reason };
   let placed: string | null = null;
   let found: DatasetVersion | null = null;

@@ -30,6 +30,8 @@ export class DuckStore {
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     readonly path: string,
+    /** The thread limit it was opened with (AEGLE_THREADS), or null for one per core. */
+    readonly threads: number | null,
   ) {}
 
   static async create(opts: DuckStoreOptions): Promise<DuckStore> {
@@ -48,7 +50,7 @@ export class DuckStore {
       throw createError('AEGLE_STORE_OPEN', { path: opts.path, reason: firstLine(e) }, { cause: e });
     }
     const connection = await instance.connect();
-    return new DuckStore(instance, connection, opts.path);
+    return new DuckStore(instance, connection, opts.path, opts.threads ?? null);
   }
 
   /** Runs a statement, discarding results. */
@@ -127,7 +129,7 @@ export class DuckStore {
    * `closeConnection()`.
    */
   async sibling(): Promise<DuckStore> {
-    return new DuckStore(this.instance, await this.instance.connect(), this.path);
+    return new DuckStore(this.instance, await this.instance.connect(), this.path, this.threads);
   }
 
   /** Closes this connection only (for siblings); `close()` closes the database too. */

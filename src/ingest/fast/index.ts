@@ -36,6 +36,8 @@ export interface FastCsvOptions {
    * else the machine's cores, at most 8 and one per 16 MB.
    */
   readonly workers?: number;
+  /** An upper bound on the default number of workers (the user's thread limit). */
+  readonly maxWorkers?: number;
 }
 
 export type FastCsvResult =
@@ -179,7 +181,10 @@ export async function csvToParquet(file: string, size: number, opts: FastCsvOpti
     opts.workers ??
     (size < IN_THREAD_BYTES
       ? 1
-      : Math.max(1, Math.min(availableParallelism(), 8, Math.ceil(size / PER_WORKER_BYTES))));
+      : Math.max(
+          1,
+          Math.min(availableParallelism(), opts.maxWorkers ?? 8, 8, Math.ceil(size / PER_WORKER_BYTES)),
+        ));
   const crew = opts.workers !== undefined || size >= IN_THREAD_BYTES ? new Crew(workers) : null;
   try {
     return await convert(file, size, opts, delim, workers, crew, fail);
