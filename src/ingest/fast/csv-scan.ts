@@ -13,7 +13,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { decimalToDouble } from './decimal.js';
+import { decimalInto } from './decimal.js';
 import { type ColumnData, type ParquetColumn, ParquetFileWriter } from './parquet.js';
 
 /** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8). */
@@ -109,6 +109,8 @@ export class BlockParser {
   /** Bit n set when a missing token has n bytes (n < 31). */
   private readonly lengthMask: number;
   private hashes: Int32Array[] = [];
+  /** Arguments and result of `decimalInto`. */
+  private readonly io = new Float64Array(2);
   private readonly utf8 = new TextDecoder('utf-8');
   /** Retypes found so far in this range (the range is read on to collect them all). */
   readonly retype = new Map<number, Kind>();
@@ -209,6 +211,8 @@ export class BlockParser {
     const kinds = this.kinds;
     const d = this.delimiter;
     const lengthMask = this.lengthMask;
+    const io = this.io;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let { values, valid, starts, ends, hashes } = this;
     let p = start;
     let row = 0;
@@ -260,18 +264,43 @@ export class BlockParser {
         if (ch === 48 && b[p + 1] >= 48 && b[p + 1] <= 57)
           nd = -1; // a leading zero: not strict
         else {
-          for (;;) {
-            if (ch >= 48 && ch <= 57) {
-              if (m < 9e14) m = m * 10 + (ch - 48);
+          // integer digits, then (after a point) fraction digits: two tight loops
+          let g = ch - 48;
+          while (g >= 0 && g <= 9) {
+            if (m < 9e14) m = m * 10 + g;
+            else {
+              x = x * 10 + g;
+              nx++;
+            }
+            nd++;
+            g = b[++p] - 48;
+          }
+          if (g === -2) {
+            dot = nd;
+            p++;
+            // four fraction digits at a time (SWAR: all four are digits when every byte is 0x30–0x39)
+            // while m has room for them; the long fractions NumPy writes are mostly read this way
+            while (m < 9e10 && p + 4 <= end) {
+              const w = dv.getUint32(p, true);
+              if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+              const dd = w - 0x30303030; // byte i holds digit i
+              const pairs = (dd * 10 + (dd >>> 8)) & 0x00ff00ff; // digits 0·1 and 2·3 as two lanes
+              m = m * 10000 + ((pairs & 0xffff) * 100 + (pairs >>> 16));
+              nd += 4;
+              p += 4;
+            }
+            g = b[p] - 48;
+            while (g >= 0 && g <= 9) {
+              if (m < 9e14) m = m * 10 + g;
               else {
-                x = x * 10 + (ch - 48);
+                x = x * 10 + g;
                 nx++;
               }
               nd++;
-            } else if (ch === 46 && dot < 0) dot = nd;
-            else break;
-            ch = b[++p];
+              g = b[++p] - 48;
+            }
           }
+          ch = g + 48;
         }
         const atEnd = lastColumn ? ch === 10 || (ch === 13 && b[p + 1] === 10) : ch === d;
         if (atEnd && nd > 0 && dot !== 0 && dot !== nd) {
@@ -281,7 +310,14 @@ export class BlockParser {
           } else {
             if (kinds[c] === INT) this.retype.set(c, DOUBLE);
             const k = nd - dot;
-            if (k <= 22) v = nx === 0 ? m / POW10[k] : nx <= 4 ? decimalToDouble(m, x, nx, k) : Number.NaN;
+            if (k <= 22) {
+              if (nx === 0) v = m / POW10[k];
+              else if (nx <= 4) {
+                io[0] = m;
+                io[1] = x;
+                if (decimalInto(io, nx, k)) v = io[0];
+              }
+            }
           }
           if (!Number.isNaN(v)) {
             values[c][row] = neg ? -v : v;

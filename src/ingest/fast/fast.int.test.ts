@@ -125,6 +125,11 @@ describe('the fast path reads what DuckDB reads', () => {
       const v = rng.normal(0, 1) * 10 ** rng.int(12);
       rows.push(`${v.toPrecision(17).replace(/e.*$/, '')},${-(10 ** 14) + rng.int(1e9) * 1000}`);
     }
+    for (let i = 0; i < 2000; i++) {
+      // every fraction length from 1 to 20 digits, read four at a time and one at a time
+      const v = rng.normal(0, 1) * 10 ** (rng.int(9) - 3);
+      rows.push(`${v.toFixed(1 + (i % 20))},${i}`);
+    }
     rows.push('0.30000000000000004,999999999999999', '-0.1,-999999999999999');
     rows.push('1.2345678901234567e-05,1', '-9.87E+20,2', '5e-324,3', '1.7976931348623157e308,4');
     await sameAsDuckDb(file('precise.csv', `${rows.join('\n')}\n`));
