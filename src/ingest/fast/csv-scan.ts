@@ -108,6 +108,8 @@ export class BlockParser {
   private readonly tokenLengths: Set<number>;
   /** Bit n set when a missing token has n bytes (n < 31). */
   private readonly lengthMask: number;
+  /** Whether a missing-value token reads as a number (then numbers are checked against the tokens). */
+  private readonly numericTokens: boolean;
   private hashes: Int32Array[] = [];
   /** Arguments and result of `decimalInto`. */
   private readonly io = new Float64Array(2);
@@ -126,7 +128,9 @@ export class BlockParser {
     this.tokens = missing.map((t) => enc.encode(t));
     this.tokenLengths = new Set(this.tokens.map((t) => t.length));
     this.lengthMask = this.tokens.reduce((m, t) => (t.length < 31 ? m | (1 << t.length) : m), 0);
-    this.grow(1 << 14);
+    this.numericTokens = missing.some((t) => strictNumber(t) !== null);
+    // rows in a block are at most its bytes over the columns (each field takes a byte or more)
+    this.grow(Math.max(64, Math.min(1 << 14, Math.ceil(BLOCK / this.ncol))));
   }
 
   private grow(cap: number): void {
@@ -212,6 +216,7 @@ export class BlockParser {
     const d = this.delimiter;
     const lengthMask = this.lengthMask;
     const io = this.io;
+    const numericTokens = this.numericTokens;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     let { values, valid, starts, ends, hashes } = this;
     let p = start;
@@ -304,6 +309,12 @@ export class BlockParser {
         }
         const atEnd = lastColumn ? ch === 10 || (ch === 13 && b[p + 1] === 10) : ch === d;
         if (atEnd && nd > 0 && dot !== 0 && dot !== nd) {
+          if (numericTokens && this.isMissing(b, fs, p)) {
+            // a missing-value token written as a number (--missing -999)
+            valid[c][row] = 0;
+            p += lastColumn && ch === 13 ? 2 : 1;
+            continue;
+          }
           let v = Number.NaN;
           if (dot < 0) {
             if (nx === 0) v = m;

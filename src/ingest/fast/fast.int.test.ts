@@ -58,10 +58,10 @@ function plain(rows: Record<string, unknown>[]): string {
 }
 
 /** Ingests `f` both ways; returns the fast side's version after checking it equals the reference. */
-async function sameAsDuckDb(f: string, reader: 'aegle' | 'duckdb' = 'aegle') {
+async function sameAsDuckDb(f: string, reader: 'aegle' | 'duckdb' = 'aegle', extra: object = {}) {
   const name = `t${n++}`;
-  const a = await ingestFile(db, f, opts(name));
-  const b = await ingestFile(ref, f, opts(name));
+  const a = await ingestFile(db, f, opts(name, extra));
+  const b = await ingestFile(ref, f, opts(name, extra));
   expect(a.dataset.meta.reader, String(a.dataset.meta.fastPathSkipped)).toBe(reader);
   expect(b.dataset.meta.reader).toBe('duckdb');
   expect(a.dataset.columns).toEqual(b.dataset.columns);
@@ -116,6 +116,16 @@ describe('the fast path reads what DuckDB reads', () => {
     await sameAsDuckDb(file('mixed.csv', `${lines.join('\r\n')}\r\n`));
     await sameAsDuckDb(file('mixed-lf.csv', lines.join('\n'))); // no final newline
     await sameAsDuckDb(file('mixed.tsv', `${lines.map((l) => l.replaceAll(',', '\t')).join('\n')}\n`));
+  });
+
+  it('reads missing-value tokens written as numbers as missing, as DuckDB does', async () => {
+    const f = file('sentinel.csv', 'a,b,c\n1,-999,x\n2,3.5,-999\n-999,4,y\n3,-999.0,z\n');
+    const v = await sameAsDuckDb(f, 'aegle', { missingTokens: ['', '-999', '-999.0'] });
+    expect(v.columns.map((c) => c.type)).toEqual(['BIGINT', 'DOUBLE', 'VARCHAR']);
+    const [r] = await db.all<{ a: number; b: number }>(
+      `SELECT count(a) AS a, count(b) AS b FROM "${v.table}"`,
+    );
+    expect(r).toEqual({ a: 3, b: 2 });
   });
 
   it('converts long mantissas exactly and keeps 15-digit integers', async () => {

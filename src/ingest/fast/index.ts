@@ -268,8 +268,8 @@ async function convert(
     try {
       results = crew ? await crew.run(tasks) : [convertRange(tasks[0])];
     } catch (e) {
-      rmSync(opts.dir, { recursive: true, force: true });
-      throw e;
+      // a worker that failed (out of memory, killed): DuckDB's reader still gets its chance
+      return fail(`a reader thread failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     const bail = results.find((r) => !r.ok && 'bail' in r);
     if (bail && 'bail' in bail) return fail(bail.bail);
