@@ -2,7 +2,9 @@
  * Files → immutable dataset versions in DuckDB. CSV/TSV, Parquet, JSON (array) and NDJSON.
  *
  * A version is identified by a content hash of the source bytes plus the options that shaped the
- * table, so re-ingesting the same bytes the same way is a no-op that says so. The table and its
+ * table, so re-ingesting the same bytes the same way is a no-op that says so. Delimited text with a
+ * header goes first to Aegle's parallel reader (fast/), which writes Parquet parts that a view names;
+ * what it declines, and every other format, DuckDB reads into a table. The table or view and its
  * catalog row are written in one DuckDB transaction: a failed ingest leaves nothing behind.
  */
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';

@@ -1,7 +1,8 @@
 /**
  * DuckDB, the dataset engine. One file (`datasets.duckdb` under the home) holds every dataset version
- * as a table, and a catalog table describing them. DuckDB's transactions make ingest atomic: the data
- * table and its catalog row commit together or not at all.
+ * — as a table, or as a view over Parquet parts in `data/` (see parquet.ts) — and a catalog table
+ * describing them. DuckDB's transactions make ingest atomic: the data table (or view) and its catalog
+ * row commit together or not at all.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

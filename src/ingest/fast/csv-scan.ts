@@ -2,8 +2,8 @@
  * The fast CSV path's parser: a byte range of a delimited file → a Parquet part, one row group per
  * block of whole lines read. It handles what large clinical extracts mostly are — unquoted fields,
  * plain integers and decimals, missing-value tokens, text — and gives up (`bail`) on anything whose
- * reading DuckDB's CSV reader should decide: quotes, numbers in other spellings ("1e5", " 3", "007",
- * "inf"), values that may be dates or booleans, ragged rows, bytes that are not UTF-8. A column typed
+ * reading DuckDB's CSV reader should decide: quotes, numbers in other spellings (" 3", ".5", "007",
+ * "+3", "inf"), values that may be dates or booleans, ragged rows, bytes that are not UTF-8. A column typed
  * from the sample that meets a value of another kind asks for a `retype` and the file is read again.
  *
  * Numbers are converted with correct rounding, as DuckDB's reader converts them: a mantissa below
