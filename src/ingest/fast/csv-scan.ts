@@ -16,11 +16,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { decimalInto } from './decimal.js';
 import { type ColumnData, type ParquetColumn, ParquetFileWriter } from './parquet.js';
 
-/** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8). */
-export type Kind = 0 | 1 | 2;
+/** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8), 3 ISO date (DATE). */
+export type Kind = 0 | 1 | 2 | 3;
 export const INT: Kind = 0;
 export const DOUBLE: Kind = 1;
 export const TEXT: Kind = 2;
+export const DATE: Kind = 3;
 
 export interface RangeTask {
   readonly file: string;
@@ -42,6 +43,7 @@ export type RangeResult =
   | { readonly ok: false; readonly bail: string };
 
 const BLOCK = 2 << 20;
+const PARQUET_TYPES = ['INT64', 'DOUBLE', 'UTF8', 'DATE'] as const;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 const NUMBER_LIKE = /^\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -54,11 +56,17 @@ export function numberLike(v: string): boolean {
   return NUMBER_LIKE.test(v) || SPECIAL_NUMBER.test(v);
 }
 
-/** A value that only text can hold: proof that its column is VARCHAR for DuckDB too. */
+/** A timestamp with a zone ("…T08:57:23.000Z", "…+02:00"): text for DuckDB without TIMESTAMPTZ among its candidates. */
+const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/**
+ * A value that only text can hold: proof that its column is VARCHAR for DuckDB too. Anything that
+ * might be a boolean, a number, a date or a time is not proof ("T", "12", "01/02/2024", "10:00").
+ */
 export function textWitness(v: string): boolean {
-  return (
-    /[A-Za-z]/.test(v) && !BOOL_LIKE.test(v) && !/\d\s*:\s*\d/.test(v) && !DATE_LIKE.test(v) && !numberLike(v)
-  );
+  if (ZONED_TIMESTAMP.test(v)) return true;
+  if (v === '' || v.trim() !== v) return false;
+  return !BOOL_LIKE.test(v) && !/\d\s*:\s*\d/.test(v) && !DATE_LIKE.test(v) && !numberLike(v);
 }
 
 /**
@@ -90,6 +98,41 @@ export function strictNumber(v: string): 'int' | 'double' | null {
   return 'int';
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]);
+}
+
+/**
+ * An ISO date "YYYY-MM-DD" as days since the epoch; NaN for another spelling; -Infinity for the
+ * right spelling of a day that does not exist ("2024-02-30": DuckDB then reads the column as text).
+ */
+export function isoDate(v: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return Number.NaN;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  return validDate(y, mo, d) ? daysFromCivil(y, mo, d) : Number.NEGATIVE_INFINITY;
+}
+
+/** Integers with a leading zero (ZIP codes, MRNs): DuckDB keeps such a column as text. */
+export function leadingZeroInteger(v: string): boolean {
+  return /^0\d+$/.test(v);
+}
+
 /** Why the range cannot be read here, or which columns must change kind. */
 class Stop {
   constructor(readonly bail: string) {}
@@ -116,6 +159,11 @@ export class BlockParser {
   private readonly utf8 = new TextDecoder('utf-8');
   /** Retypes found so far in this range (the range is read on to collect them all). */
   readonly retype = new Map<number, Kind>();
+
+  /** Records that column c needs kind k; text, once asked for, stays. */
+  private retypeTo(c: number, k: Kind): void {
+    if (this.retype.get(c) !== TEXT) this.retype.set(c, k);
+  }
 
   constructor(
     kinds: readonly Kind[],
@@ -254,6 +302,36 @@ export class BlockParser {
           p++;
           continue;
         }
+        if (kinds[c] === DATE) {
+          // YYYY-MM-DD: ten bytes, then the field's end
+          const y0 = b[p] - 48;
+          const y1 = b[p + 1] - 48;
+          const y2 = b[p + 2] - 48;
+          const y3 = b[p + 3] - 48;
+          const m0 = b[p + 5] - 48;
+          const m1 = b[p + 6] - 48;
+          const d0 = b[p + 8] - 48;
+          const d1 = b[p + 9] - 48;
+          const t = b[p + 10];
+          if (
+            b[p + 4] === 45 &&
+            b[p + 7] === 45 &&
+            (y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) >>> 0 < 10 &&
+            (lastColumn ? t === 10 || (t === 13 && b[p + 11] === 10) : t === d)
+          ) {
+            const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+            const mo = m0 * 10 + m1;
+            const da = d0 * 10 + d1;
+            if (validDate(y, mo, da)) {
+              values[c][row] = daysFromCivil(y, mo, da);
+              valid[c][row] = 1;
+              p += t === 13 ? 12 : 11;
+              continue;
+            }
+          }
+          p = this.slowDate(b, fs, row, c, lastColumn);
+          continue;
+        }
         let ch = b[p];
         let neg = false;
         if (ch === 45) {
@@ -319,7 +397,7 @@ export class BlockParser {
           if (dot < 0) {
             if (nx === 0) v = m;
           } else {
-            if (kinds[c] === INT) this.retype.set(c, DOUBLE);
+            if (kinds[c] === INT) this.retypeTo(c, DOUBLE);
             const k = nd - dot;
             if (k <= 22) {
               if (nx === 0) v = m / POW10[k];
@@ -356,16 +434,46 @@ export class BlockParser {
     if (strict) {
       if (strict === 'int' && text.length - (text.charCodeAt(0) === 45 ? 1 : 0) > 15)
         throw new Stop('an integer of more than 15 digits');
-      if (strict === 'double' && this.kinds[c] === INT) this.retype.set(c, DOUBLE);
+      if (strict === 'double' && this.kinds[c] === INT) this.retypeTo(c, DOUBLE);
       this.values[c][row] = Number.parseFloat(text);
       valid[row] = 1;
       return e + 1;
     }
     const value = this.utf8.decode(b.subarray(fs, fe));
+    if (leadingZeroInteger(value)) {
+      this.retypeTo(c, TEXT); // a code such as a ZIP: DuckDB keeps the column as text
+      return e + 1;
+    }
     if (numberLike(value)) throw new Stop(`column ${c + 1} has a number in a spelling DuckDB reads itself`);
     if (!textWitness(value)) throw new Stop(`column ${c + 1} has a value that may be a date or a boolean`);
-    this.retype.set(c, TEXT);
+    this.retypeTo(c, TEXT);
     return e + 1;
+  }
+
+  /** A date column's field that is not "YYYY-MM-DD" (or not a day that exists): missing, text, or a stop. */
+  private slowDate(b: Buffer, fs: number, row: number, c: number, lastColumn: boolean): number {
+    const e = this.fieldEnd(b, fs, lastColumn);
+    const fe = lastColumn && e > fs && b[e - 1] === 13 ? e - 1 : e;
+    this.valid[c][row] = 0;
+    if (this.isMissing(b, fs, fe)) return e + 1;
+    const value = this.utf8.decode(b.subarray(fs, fe));
+    const days = isoDate(value);
+    if (Number.isFinite(days)) {
+      this.values[c][row] = days;
+      this.valid[c][row] = 1;
+      return e + 1;
+    }
+    // a day that does not exist, a number, a word: DuckDB's DATE fails, so the column is text
+    if (
+      days === Number.NEGATIVE_INFINITY ||
+      strictNumber(value) ||
+      leadingZeroInteger(value) ||
+      textWitness(value)
+    ) {
+      this.retypeTo(c, TEXT);
+      return e + 1;
+    }
+    throw new Stop(`column ${c + 1} has a date or time in another spelling`);
   }
 }
 
@@ -377,7 +485,7 @@ export function convertRange(task: RangeTask): RangeResult {
     const parser = new BlockParser(task.kinds, task.delimiter, task.missing);
     const columns: ParquetColumn[] = task.names.map((name, c) => ({
       name,
-      type: task.kinds[c] === INT ? 'INT64' : task.kinds[c] === DOUBLE ? 'DOUBLE' : 'UTF8',
+      type: PARQUET_TYPES[task.kinds[c]],
     }));
     out = openSync(task.out, 'w');
     const writer = new ParquetFileWriter(out, columns);

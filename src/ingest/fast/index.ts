@@ -13,9 +13,12 @@ import { Worker } from 'node:worker_threads';
 import { workerScript } from '../../core/worker-script.js';
 import {
   convertRange,
+  DATE,
   DOUBLE,
   INT,
+  isoDate,
   type Kind,
+  leadingZeroInteger,
   numberLike,
   type RangeResult,
   type RangeTask,
@@ -24,7 +27,7 @@ import {
   textWitness,
 } from './csv-scan.js';
 
-export { numberLike, strictNumber, textWitness } from './csv-scan.js';
+export { isoDate, numberLike, strictNumber, textWitness } from './csv-scan.js';
 
 export interface FastCsvOptions {
   readonly delimiter: string;
@@ -44,7 +47,7 @@ export type FastCsvResult =
   | {
       readonly ok: true;
       readonly rows: number;
-      readonly columns: ReadonlyArray<{ name: string; type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' }>;
+      readonly columns: ReadonlyArray<{ name: string; type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'DATE' }>;
       /** File names of the parts inside `dir`, in row order. */
       readonly parts: readonly string[];
     }
@@ -57,6 +60,7 @@ const PER_WORKER_BYTES = 16 << 20;
 const HEAD_BYTES = 512 << 10;
 const SAMPLE_WINDOW = 128 << 10;
 const MAX_ROUNDS = 3;
+const DUCKDB_TYPES = ['BIGINT', 'DOUBLE', 'VARCHAR', 'DATE'] as const;
 
 function readAt(fd: number, pos: number, length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -91,7 +95,13 @@ export function sampleKinds(
   missing: readonly string[],
 ): Kind[] | string {
   const miss = new Set(missing);
-  const seen = Array.from({ length: ncol }, () => ({ int: false, dbl: false, witness: false, other: false }));
+  const seen = Array.from({ length: ncol }, () => ({
+    int: false,
+    dbl: false,
+    date: false,
+    witness: false,
+    other: false,
+  }));
   for (const line of lines) {
     if (line.includes('"')) return 'a field is quoted';
     const f = line.split(delimiter);
@@ -107,9 +117,17 @@ export function sampleKinds(
           return `column ${c + 1} has an integer of more than 15 digits`;
         s.int = true;
       } else if (n === 'double') s.dbl = true;
+      else if (leadingZeroInteger(v))
+        s.witness = true; // ZIP codes, MRNs: text for DuckDB too
       else if (numberLike(v)) return `column ${c + 1} has a number in a spelling DuckDB reads itself`;
       else if (textWitness(v)) s.witness = true;
-      else s.other = true;
+      else {
+        const days = isoDate(v);
+        if (days === Number.NEGATIVE_INFINITY)
+          s.witness = true; // "2024-02-30": not a date
+        else if (Number.isNaN(days)) s.other = true;
+        else s.date = true;
+      }
     }
   }
   const kinds: Kind[] = [];
@@ -117,6 +135,8 @@ export function sampleKinds(
     const s = seen[c];
     if (s.witness) kinds.push(TEXT);
     else if (s.other) return `column ${c + 1} has a value that may be a date or a boolean`;
+    else if (s.date)
+      kinds.push(s.int || s.dbl ? TEXT : DATE); // dates among numbers: text for DuckDB
     else if (s.dbl) kinds.push(DOUBLE);
     else if (s.int) kinds.push(INT);
     else return `column ${c + 1} is missing throughout the sample`;
@@ -289,7 +309,10 @@ async function convert(
       };
     }
     const next: Kind[] = [...(kinds as Kind[])];
-    for (const r of retypes) if (r.to > next[r.column]) next[r.column] = r.to;
+    for (const r of retypes) {
+      // text wins over everything; a decimal turns an integer column into DOUBLE
+      if (r.to === TEXT || (r.to === DOUBLE && next[r.column] === INT)) next[r.column] = r.to;
+    }
     kinds = next;
   }
   return fail('column kinds kept changing');

@@ -1,5 +1,5 @@
 /**
- * A small Parquet writer for typed columns: DOUBLE, INT64 and UTF-8 strings, every column OPTIONAL,
+ * A small Parquet writer for typed columns: DOUBLE, INT64, DATE and UTF-8 strings, every column OPTIONAL,
  * uncompressed, one data page per column chunk (v1 pages, definition levels RLE/bit-packed), strings
  * dictionary-encoded (RLE_DICTIONARY) while a row group's distinct values stay few and PLAIN
  * otherwise, with min/max/null-count statistics on every chunk so that DuckDB can prune on them.
@@ -11,7 +11,8 @@
 import { writeSync } from 'node:fs';
 import { encodeStruct, type TField } from './thrift.js';
 
-export type ParquetType = 'DOUBLE' | 'INT64' | 'UTF8';
+/** DATE: days since 1970-01-01 (INT32 with the DATE logical type). */
+export type ParquetType = 'DOUBLE' | 'INT64' | 'DATE' | 'UTF8';
 
 export interface ParquetColumn {
   readonly name: string;
@@ -35,11 +36,13 @@ export type ColumnData =
     };
 
 // parquet.thrift enums
+const T_INT32 = 1;
 const T_INT64 = 2;
 const T_DOUBLE = 5;
 const T_BYTE_ARRAY = 6;
 const OPTIONAL = 1;
 const CONVERTED_UTF8 = 0;
+const CONVERTED_DATE = 6;
 const ENC_PLAIN = 0;
 const ENC_RLE = 3;
 const ENC_RLE_DICTIONARY = 8;
@@ -55,7 +58,7 @@ const HEADER_ROOM = 96;
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 function physicalType(t: ParquetType): number {
-  return t === 'DOUBLE' ? T_DOUBLE : t === 'INT64' ? T_INT64 : T_BYTE_ARRAY;
+  return t === 'DOUBLE' ? T_DOUBLE : t === 'INT64' ? T_INT64 : t === 'DATE' ? T_INT32 : T_BYTE_ARRAY;
 }
 
 /** A reusable output buffer that grows as needed. */
@@ -174,6 +177,9 @@ export class ParquetFileWriter {
       if (col.type === 'UTF8') {
         f.push({ id: 6, t: 'i32', v: CONVERTED_UTF8 });
         f.push({ id: 10, t: 'struct', v: [{ id: 1, t: 'struct', v: [] }] }); // LogicalType STRING
+      } else if (col.type === 'DATE') {
+        f.push({ id: 6, t: 'i32', v: CONVERTED_DATE });
+        f.push({ id: 10, t: 'struct', v: [{ id: 6, t: 'struct', v: [] }] }); // LogicalType DATE
       }
       schema.push(f);
     }
@@ -215,8 +221,11 @@ export class ParquetFileWriter {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     const isInt = col.type === 'INT64';
+    const isDate = col.type === 'DATE';
     if (isInt) {
       if (this.i32.length < rows * 2) this.i32 = new Int32Array(rows * 2);
+    } else if (isDate) {
+      if (this.i32.length < rows) this.i32 = new Int32Array(rows);
     } else if (this.f64.length < rows) this.f64 = new Float64Array(rows);
     const f64 = this.f64;
     const i32 = this.i32;
@@ -236,6 +245,14 @@ export class ParquetFileWriter {
         }
         k++;
       }
+    } else if (isDate) {
+      for (let i = 0; i < rows; i++) {
+        if (valid[i] === 0) continue;
+        const v = values[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        i32[k++] = v;
+      }
     } else {
       for (let i = 0; i < rows; i++) {
         if (valid[i] === 0) continue;
@@ -250,7 +267,11 @@ export class ParquetFileWriter {
     out.pos = HEADER_ROOM;
     this.definitionLevels(valid, rows, k);
     // the values go from the scratch array straight to the file, after the header and levels
-    const bytes = isInt ? new Uint8Array(i32.buffer, 0, k * 8) : new Uint8Array(f64.buffer, 0, k * 8);
+    const bytes = isInt
+      ? new Uint8Array(i32.buffer, 0, k * 8)
+      : isDate
+        ? new Uint8Array(i32.buffer, 0, k * 4)
+        : new Uint8Array(f64.buffer, 0, k * 8);
     const dataPageOffset = this.offset;
     this.flushPage(PAGE_DATA, rows, ENC_PLAIN, bytes);
     return {
@@ -262,14 +283,17 @@ export class ParquetFileWriter {
       dataPageOffset,
       dictionaryPageOffset: null,
       nulls: rows - k,
-      min: k ? this.numberStat(lo, isInt) : null,
-      max: k ? this.numberStat(hi, isInt) : null,
+      min: k ? this.numberStat(lo, col.type) : null,
+      max: k ? this.numberStat(hi, col.type) : null,
     };
   }
 
-  private numberStat(v: number, isInt: boolean): Uint8Array {
-    if (isInt) this.scratchView.setBigInt64(0, BigInt(v), true);
-    else this.scratchView.setFloat64(0, v, true);
+  private numberStat(v: number, type: ParquetType): Uint8Array {
+    if (type === 'INT64') this.scratchView.setBigInt64(0, BigInt(v), true);
+    else if (type === 'DATE') {
+      this.scratchView.setInt32(0, v, true);
+      return new Uint8Array(this.scratchBytes.slice(0, 4));
+    } else this.scratchView.setFloat64(0, v, true);
     return new Uint8Array(this.scratchBytes.slice(0));
   }
 
