@@ -300,11 +300,7 @@ async function convert(
       return {
         ok: true,
         rows,
-        columns: names.map((name, c) => ({
-          name,
-          type:
-            (kinds as Kind[])[c] === INT ? 'BIGINT' : (kinds as Kind[])[c] === DOUBLE ? 'DOUBLE' : 'VARCHAR',
-        })),
+        columns: names.map((name, c) => ({ name, type: DUCKDB_TYPES[(kinds as Kind[])[c]] })),
         parts,
       };
     }
