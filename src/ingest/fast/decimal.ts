@@ -5,11 +5,13 @@
  * power of ten is already correctly rounded); this one carries the mantissa as two exact parts.
  *
  * Method: w = hi·10^n + lo is formed exactly as a double-double (Dekker's TwoProduct with Veltkamp
- * splitting, Knuth's TwoSum); a candidate c comes from q = fl(w_hi / 10^k) and the remainder
- * w − q·10^k, and is proven by its own remainder w − c·10^k, computed with an error far below half an
- * ulp: inside c's rounding interval (by a margin), c is the correctly rounded result. Otherwise the
- * function returns NaN and the caller uses `parseFloat`; near a halfway point that happens about
- * once in 2^30 values.
+ * splitting, Knuth's TwoSum); q ≈ w/10^k comes from the rounded reciprocal, and delta, the rest of
+ * w/10^k, from the exact remainder w − q·10^k. IEEE addition rounds q + delta correctly, and since
+ * delta is off by less than 2^-50 ulp, c = q + delta is the correctly rounded w/10^k unless q + delta
+ * lies within 2^-20 ulp of a midpoint between two doubles (checked with Rump's ufp while q and c share
+ * a binade). Otherwise c, or its neighbour, must be proven by its own remainder w − c·10^k; near a
+ * halfway point the function declines (NaN, and the caller uses `parseFloat`), which for data as
+ * NumPy writes it happens about once in 2^30 values.
  */
 
 const SPLITTER = 134217729; // 2^27 + 1

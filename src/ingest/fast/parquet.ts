@@ -130,6 +130,7 @@ export class ParquetFileWriter {
   private entStart = new Int32Array(0);
   private entEnd = new Int32Array(0);
   private entHash = new Int32Array(0);
+  private validBytes = new Uint8Array(0);
   private readonly scratchBytes = new ArrayBuffer(8);
   private readonly scratchView = new DataView(this.scratchBytes);
 
@@ -471,8 +472,6 @@ export class ParquetFileWriter {
       max: n ? bytes.slice(entStart[maxAt], entEnd[maxAt]) : null,
     };
   }
-
-  private validBytes = new Uint8Array(0);
 
   private validity(starts: Int32Array, rows: number): Uint8Array {
     if (this.validBytes.length < rows) this.validBytes = new Uint8Array(rows);
