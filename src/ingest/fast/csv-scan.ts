@@ -16,12 +16,16 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { decimalInto } from './decimal.js';
 import { type ColumnData, type ParquetColumn, ParquetFileWriter } from './parquet.js';
 
-/** How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8), 3 ISO date (DATE). */
-export type Kind = 0 | 1 | 2 | 3;
+/**
+ * How a column is read: 0 integer (INT64), 1 decimal (DOUBLE), 2 text (UTF-8), 3 ISO date (DATE),
+ * 4 ISO date and time without a zone (TIMESTAMP).
+ */
+export type Kind = 0 | 1 | 2 | 3 | 4;
 export const INT: Kind = 0;
 export const DOUBLE: Kind = 1;
 export const TEXT: Kind = 2;
 export const DATE: Kind = 3;
+export const TIMESTAMP: Kind = 4;
 
 export interface RangeTask {
   readonly file: string;
@@ -43,7 +47,7 @@ export type RangeResult =
   | { readonly ok: false; readonly bail: string };
 
 const BLOCK = 2 << 20;
-const PARQUET_TYPES = ['INT64', 'DOUBLE', 'UTF8', 'DATE'] as const;
+const PARQUET_TYPES = ['INT64', 'DOUBLE', 'UTF8', 'DATE', 'TIMESTAMP'] as const;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 const NUMBER_LIKE = /^\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -63,6 +67,11 @@ const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+
  * A value that only text can hold: proof that its column is VARCHAR for DuckDB too. Anything that
  * might be a boolean, a number, a date or a time is not proof ("T", "12", "01/02/2024", "10:00").
  */
+/** A timestamp with a zone offset or 'Z'. */
+export function zonedTimestamp(v: string): boolean {
+  return ZONED_TIMESTAMP.test(v);
+}
+
 export function textWitness(v: string): boolean {
   if (ZONED_TIMESTAMP.test(v)) return true;
   if (v === '' || v.trim() !== v) return false;
@@ -126,6 +135,23 @@ export function isoDate(v: string): number {
   const mo = Number(m[2]);
   const d = Number(m[3]);
   return validDate(y, mo, d) ? daysFromCivil(y, mo, d) : Number.NEGATIVE_INFINITY;
+}
+
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
+
+/**
+ * "YYYY-MM-DD HH:MM[:SS[.ffffff]]" (or with a 'T') as microseconds since 1970-01-01 00:00; NaN for
+ * another spelling; -Infinity for a moment that does not exist or lies beyond the year 2200 (where
+ * microseconds outgrow exact doubles), which the fast path leaves to DuckDB.
+ */
+export function isoTimestamp(v: string): number {
+  const m = ISO_TIMESTAMP.exec(v);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const sec = m[6] === undefined ? 0 : Number(m[6]);
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59 || y > 2200) return Number.NEGATIVE_INFINITY;
+  const micros = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60e6 + sec * 1e6 + micros;
 }
 
 /** Integers with a leading zero (ZIP codes, MRNs): DuckDB keeps such a column as text. */
@@ -302,6 +328,10 @@ export class BlockParser {
           p++;
           continue;
         }
+        if (kinds[c] === TIMESTAMP) {
+          p = this.slowTimestamp(b, fs, row, c, lastColumn);
+          continue;
+        }
         if (kinds[c] === DATE) {
           // YYYY-MM-DD: ten bytes, then the field's end
           const y0 = b[p] - 48;
@@ -450,6 +480,31 @@ export class BlockParser {
     return e + 1;
   }
 
+  /** A timestamp column's field: "YYYY-MM-DD HH:MM[:SS[.ffffff]]", missing, text, or a stop. */
+  private slowTimestamp(b: Buffer, fs: number, row: number, c: number, lastColumn: boolean): number {
+    const e = this.fieldEnd(b, fs, lastColumn);
+    const fe = lastColumn && e > fs && b[e - 1] === 13 ? e - 1 : e;
+    const valid = this.valid[c];
+    valid[row] = 0;
+    if (this.isMissing(b, fs, fe)) return e + 1;
+    const value = b.toString('latin1', fs, fe);
+    const micros = isoTimestamp(value);
+    if (Number.isFinite(micros)) {
+      this.values[c][row] = micros;
+      valid[row] = 1;
+      return e + 1;
+    }
+    if (Number.isNaN(micros)) {
+      const text = this.utf8.decode(b.subarray(fs, fe));
+      // (a zoned timestamp among naive ones DuckDB may still read as TIMESTAMP: its call)
+      if (!zonedTimestamp(text) && (strictNumber(text) || leadingZeroInteger(text) || textWitness(text))) {
+        this.retypeTo(c, TEXT);
+        return e + 1;
+      }
+    }
+    throw new Stop(`column ${c + 1} has a date or time in another spelling`);
+  }
+
   /** A date column's field that is not "YYYY-MM-DD" (or not a day that exists): missing, text, or a stop. */
   private slowDate(b: Buffer, fs: number, row: number, c: number, lastColumn: boolean): number {
     const e = this.fieldEnd(b, fs, lastColumn);
@@ -468,7 +523,7 @@ export class BlockParser {
       days === Number.NEGATIVE_INFINITY ||
       strictNumber(value) ||
       leadingZeroInteger(value) ||
-      textWitness(value)
+      (textWitness(value) && !zonedTimestamp(value))
     ) {
       this.retypeTo(c, TEXT);
       return e + 1;

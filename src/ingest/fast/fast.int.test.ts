@@ -161,6 +161,31 @@ describe('the fast path reads what DuckDB reads', () => {
     expect(codes.columns.map((c) => c.type)).toEqual(['BIGINT', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'VARCHAR']);
   });
 
+  it('reads ISO timestamps without a zone as TIMESTAMP, to the microsecond', async () => {
+    const rows = ['id,at,t2,short'];
+    for (let i = 0; i < 500; i++) {
+      const day = String(1 + (i % 28)).padStart(2, '0');
+      const hh = String(i % 24).padStart(2, '0');
+      const mm = String((i * 7) % 60).padStart(2, '0');
+      const ss = String((i * 13) % 60).padStart(2, '0');
+      const frac = i % 3 === 0 ? '' : `.${String(i * 37).slice(0, 1 + (i % 6))}`;
+      rows.push(
+        `${i},${1970 + (i % 200)}-03-${day} ${hh}:${mm}:${ss}${frac},2024-01-${day}T${hh}:${mm}:${ss},${i % 5 ? `1999-12-31 ${hh}:${mm}` : ''}`,
+      );
+    }
+    rows.push('500,1969-12-31 23:59:59.999999,1900-02-28T00:00:00,');
+    const v = await sameAsDuckDb(file('times.csv', `${rows.join('\n')}\n`));
+    expect(v.columns.map((c) => c.type)).toEqual(['BIGINT', 'TIMESTAMP', 'TIMESTAMP', 'TIMESTAMP']);
+    // a zoned value after the sample: DuckDB's call (it reads it into the TIMESTAMP column)
+    const lines = Array.from(
+      { length: 150_000 },
+      (_, i) => `${i},2020-01-01 ${String(i % 24).padStart(2, '0')}:00:00`,
+    );
+    lines.splice(60_000, 0, '-1,2020-01-01T10:00:00Z');
+    const z = await sameAsDuckDb(file('zoned.csv', `a,t\n${lines.join('\n')}\n`), 'duckdb');
+    expect(z.meta.fastPathSkipped).toMatch(/another spelling/);
+  });
+
   it('retypes a date column that meets text after the sample, and a number column that meets a ZIP code', async () => {
     const lines = Array.from(
       { length: 150_000 },
@@ -212,7 +237,8 @@ describe('the fast path reads what DuckDB reads', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['quoted.csv', 'a,b\n1,"x, y"\n2,z\n', /quoted/],
       ['usdates.csv', 'a,d\n1,01/02/2024\n2,03/04/2024\n', /date or a boolean/],
-      ['timestamps.csv', 'a,d\n1,2024-01-02 10:00:00\n2,2024-03-04 11:00:00\n', /date or a boolean/],
+      ['badtime.csv', 'a,d\n1,2024-01-02 25:00:00\n2,2024-03-04 11:00:00\n', /does not exist/],
+      ['datetime.csv', 'a,d\n1,2024-01-02\n2,2024-03-04 11:00:00\n', /mixes dates and timestamps/],
       ['bools.csv', 'a,f\n1,true\n2,false\n', /date or a boolean/],
       ['spelled.csv', 'a,b\n1,.5\n2,3\n', /spelling/],
       ['padded.csv', 'a,b\n1, 3\n2,4\n', /spelling/],

@@ -17,6 +17,7 @@ import {
   DOUBLE,
   INT,
   isoDate,
+  isoTimestamp,
   type Kind,
   leadingZeroInteger,
   numberLike,
@@ -24,10 +25,12 @@ import {
   type RangeTask,
   strictNumber,
   TEXT,
+  TIMESTAMP,
   textWitness,
+  zonedTimestamp,
 } from './csv-scan.js';
 
-export { isoDate, numberLike, strictNumber, textWitness } from './csv-scan.js';
+export { isoDate, isoTimestamp, numberLike, strictNumber, textWitness } from './csv-scan.js';
 
 export interface FastCsvOptions {
   readonly delimiter: string;
@@ -47,7 +50,7 @@ export type FastCsvResult =
   | {
       readonly ok: true;
       readonly rows: number;
-      readonly columns: ReadonlyArray<{ name: string; type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'DATE' }>;
+      readonly columns: ReadonlyArray<{ name: string; type: (typeof DUCKDB_TYPES)[number] }>;
       /** File names of the parts inside `dir`, in row order. */
       readonly parts: readonly string[];
     }
@@ -60,7 +63,7 @@ const PER_WORKER_BYTES = 16 << 20;
 const HEAD_BYTES = 512 << 10;
 const SAMPLE_WINDOW = 128 << 10;
 const MAX_ROUNDS = 3;
-const DUCKDB_TYPES = ['BIGINT', 'DOUBLE', 'VARCHAR', 'DATE'] as const;
+const DUCKDB_TYPES = ['BIGINT', 'DOUBLE', 'VARCHAR', 'DATE', 'TIMESTAMP'] as const;
 
 function readAt(fd: number, pos: number, length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -99,6 +102,8 @@ export function sampleKinds(
     int: false,
     dbl: false,
     date: false,
+    ts: false,
+    zoned: false,
     witness: false,
     other: false,
   }));
@@ -119,14 +124,19 @@ export function sampleKinds(
       } else if (n === 'double') s.dbl = true;
       else if (leadingZeroInteger(v))
         s.witness = true; // ZIP codes, MRNs: text for DuckDB too
+      else if (zonedTimestamp(v))
+        s.zoned = true; // text alone, but DuckDB's call among dates
       else if (numberLike(v)) return `column ${c + 1} has a number in a spelling DuckDB reads itself`;
       else if (textWitness(v)) s.witness = true;
       else {
         const days = isoDate(v);
+        const micros = Number.isNaN(days) ? isoTimestamp(v) : Number.NaN;
         if (days === Number.NEGATIVE_INFINITY)
           s.witness = true; // "2024-02-30": not a date
-        else if (Number.isNaN(days)) s.other = true;
-        else s.date = true;
+        else if (Number.isFinite(days)) s.date = true;
+        else if (Number.isFinite(micros)) s.ts = true;
+        else if (micros === Number.NEGATIVE_INFINITY) return `column ${c + 1} has a time that does not exist`;
+        else s.other = true;
       }
     }
   }
@@ -135,6 +145,10 @@ export function sampleKinds(
     const s = seen[c];
     if (s.witness) kinds.push(TEXT);
     else if (s.other) return `column ${c + 1} has a value that may be a date or a boolean`;
+    else if ((s.ts || s.date) && s.zoned) return `column ${c + 1} mixes zoned and other dates or times`;
+    else if (s.ts && s.date) return `column ${c + 1} mixes dates and timestamps`;
+    else if (s.zoned) kinds.push(TEXT);
+    else if (s.ts) kinds.push(s.int || s.dbl ? TEXT : TIMESTAMP);
     else if (s.date)
       kinds.push(s.int || s.dbl ? TEXT : DATE); // dates among numbers: text for DuckDB
     else if (s.dbl) kinds.push(DOUBLE);

@@ -1,5 +1,5 @@
 /**
- * A small Parquet writer for typed columns: DOUBLE, INT64, DATE and UTF-8 strings, every column OPTIONAL,
+ * A small Parquet writer for typed columns: DOUBLE, INT64, DATE, TIMESTAMP and UTF-8 strings, every column OPTIONAL,
  * uncompressed, one data page per column chunk (v1 pages, definition levels RLE/bit-packed), strings
  * dictionary-encoded (RLE_DICTIONARY) while a row group's distinct values stay few and PLAIN
  * otherwise, with min/max/null-count statistics on every chunk so that DuckDB can prune on them.
@@ -11,8 +11,11 @@
 import { writeSync } from 'node:fs';
 import { encodeStruct, type TField } from './thrift.js';
 
-/** DATE: days since 1970-01-01 (INT32 with the DATE logical type). */
-export type ParquetType = 'DOUBLE' | 'INT64' | 'DATE' | 'UTF8';
+/**
+ * DATE: days since 1970-01-01 (INT32, DATE logical type). TIMESTAMP: microseconds since
+ * 1970-01-01 00:00, no time zone (INT64, TIMESTAMP(isAdjustedToUTC = false, MICROS)).
+ */
+export type ParquetType = 'DOUBLE' | 'INT64' | 'DATE' | 'TIMESTAMP' | 'UTF8';
 
 export interface ParquetColumn {
   readonly name: string;
@@ -58,7 +61,9 @@ const HEADER_ROOM = 96;
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 function physicalType(t: ParquetType): number {
-  return t === 'DOUBLE' ? T_DOUBLE : t === 'INT64' ? T_INT64 : t === 'DATE' ? T_INT32 : T_BYTE_ARRAY;
+  if (t === 'DOUBLE') return T_DOUBLE;
+  if (t === 'INT64' || t === 'TIMESTAMP') return T_INT64;
+  return t === 'DATE' ? T_INT32 : T_BYTE_ARRAY;
 }
 
 /** A reusable output buffer that grows as needed. */
@@ -181,6 +186,22 @@ export class ParquetFileWriter {
       } else if (col.type === 'DATE') {
         f.push({ id: 6, t: 'i32', v: CONVERTED_DATE });
         f.push({ id: 10, t: 'struct', v: [{ id: 6, t: 'struct', v: [] }] }); // LogicalType DATE
+      } else if (col.type === 'TIMESTAMP') {
+        // LogicalType TIMESTAMP { isAdjustedToUTC: false, unit: MICROS }; no converted type (those imply UTC)
+        f.push({
+          id: 10,
+          t: 'struct',
+          v: [
+            {
+              id: 8,
+              t: 'struct',
+              v: [
+                { id: 1, t: 'bool', v: false },
+                { id: 2, t: 'struct', v: [{ id: 2, t: 'struct', v: [] }] },
+              ],
+            },
+          ],
+        });
       }
       schema.push(f);
     }
@@ -221,7 +242,7 @@ export class ParquetFileWriter {
     let k = 0;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    const isInt = col.type === 'INT64';
+    const isInt = col.type === 'INT64' || col.type === 'TIMESTAMP';
     const isDate = col.type === 'DATE';
     if (isInt) {
       if (this.i32.length < rows * 2) this.i32 = new Int32Array(rows * 2);
@@ -290,7 +311,7 @@ export class ParquetFileWriter {
   }
 
   private numberStat(v: number, type: ParquetType): Uint8Array {
-    if (type === 'INT64') this.scratchView.setBigInt64(0, BigInt(v), true);
+    if (type === 'INT64' || type === 'TIMESTAMP') this.scratchView.setBigInt64(0, BigInt(v), true);
     else if (type === 'DATE') {
       this.scratchView.setInt32(0, v, true);
       return new Uint8Array(this.scratchBytes.slice(0, 4));
