@@ -38,7 +38,7 @@ export interface FastCsvOptions {
   /** Directory the parts are written to (created by the caller, emptied on failure). */
   readonly dir: string;
   /**
-   * Worker threads, one byte range each. Default: none below 4 MB (this thread converts the file),
+   * Worker threads, one byte range each. Default: none below 512 kB (this thread converts the file),
    * else the machine's cores, at most 8 and one per 16 MB.
    */
   readonly workers?: number;
@@ -56,8 +56,11 @@ export type FastCsvResult =
     }
   | { readonly ok: false; readonly reason: string };
 
-/** Files smaller than this are converted on the calling thread. */
-const IN_THREAD_BYTES = 4 << 20;
+/**
+ * Files smaller than this are converted on the calling thread: a worker's start costs more, and the
+ * parse blocks the event loop for a few milliseconds at most (the server ingests uploads too).
+ */
+const IN_THREAD_BYTES = 512 << 10;
 const PER_WORKER_BYTES = 16 << 20;
 /** The sample: the first HEAD_BYTES, and SAMPLE_WINDOW bytes at a quarter, half, three quarters and the end. */
 const HEAD_BYTES = 512 << 10;
