@@ -325,8 +325,10 @@ export async function ingestFile(
   const staging = `_ingest_${randomBytes(6).toString('hex')}`;
   let version = '';
   let found: DatasetVersion | null = null;
-  const attempt = async (sampleAll: boolean): Promise<void> => {
-    const plan = await planReader(file, format, opts, missing, sampleAll);
+  const attempt = async (): Promise<void> => {
+    // delimited text is typed from the whole file, not DuckDB's 20,480-row sample: a decimal after
+    // the sample would be rounded into an integer column without an error ('1.75' → BIGINT 2)
+    const plan = await planReader(file, format, opts, missing, true);
     await db.transaction(async () => {
       try {
         await db.runRaw(`CREATE TABLE ${ident(staging)} AS SELECT * FROM ${plan.sql}`);
@@ -348,36 +350,23 @@ export async function ingestFile(
       version = versionIdFor(contentHash);
       const table = tableNameFor(opts.name, version);
       await db.runRaw(`ALTER TABLE ${ident(staging)} RENAME TO ${ident(table)}`);
-      await insertVersion(db, {
-        name: opts.name,
-        version,
-        contentHash,
-        table,
-        createdAt: new Date().toISOString(),
-        rows,
-        columns,
-        roles: { ...(opts.roles ?? {}) },
-        source: `file:${shown}`,
-        format,
-        parent: null,
-        meta: {
-          bytes: size,
-          delimiter: plan.delimiter ?? null,
-          header: plan.header ?? null,
-          missingTokens: missing,
-          types: opts.types ?? {},
-          reader: 'duckdb',
-          ...(fastSkipped ? { fastPathSkipped: fastSkipped } : {}),
-        },
-      });
+      await insertVersion(
+        db,
+        fileVersion(
+          opts,
+          { version, contentHash, table, rows, columns, shown, format, size, plan, missing },
+          {
+            reader: 'duckdb',
+            ...(fastSkipped ? { fastPathSkipped: fastSkipped } : {}),
+          },
+        ),
+      );
       await refreshViews(db);
     });
   };
   try {
     try {
-      // Delimited text is typed from the whole file, not DuckDB's 20,480-row sample: a decimal after
-      // the sample would be rounded into an integer column without an error ('1.75' → BIGINT 2).
-      await attempt(true);
+      await attempt();
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
       throw await explainReadError(e.cause, file, format, e.plan);
@@ -442,28 +431,14 @@ async function fastIngest(
         opts,
         shown,
       );
-      await insertVersion(db, {
-        name: opts.name,
-        version,
-        contentHash,
-        table,
-        createdAt: new Date().toISOString(),
-        rows: res.rows,
-        columns,
-        roles: { ...(opts.roles ?? {}) },
-        source: `file:${shown}`,
-        format,
-        parent: null,
-        meta: {
-          bytes: size,
-          delimiter: plan.delimiter ?? null,
-          header: plan.header ?? null,
-          missingTokens: missing,
-          types: opts.types ?? {},
-          reader: 'aegle',
-          storage: { kind: 'parquet', parts: res.parts },
-        },
-      });
+      await insertVersion(
+        db,
+        fileVersion(
+          opts,
+          { version, contentHash, table, rows: res.rows, columns, shown, format, size, plan, missing },
+          { reader: 'aegle', storage: { kind: 'parquet', parts: res.parts } },
+        ),
+      );
       await refreshViews(db);
     });
   } catch (e) {
@@ -474,6 +449,46 @@ async function fastIngest(
     throw e;
   }
   return { done: true, result: { dataset: await getVersion(db, opts.name, version), unchanged: false } };
+}
+
+/** The catalog row of a version ingested from a file; `extra` says how it was read and stored. */
+function fileVersion(
+  opts: IngestOptions,
+  v: {
+    version: string;
+    contentHash: string;
+    table: string;
+    rows: number;
+    columns: DatasetVersion['columns'];
+    shown: string;
+    format: IngestFormat;
+    size: number;
+    plan: ReaderPlan;
+    missing: readonly string[];
+  },
+  extra: Record<string, unknown>,
+): DatasetVersion {
+  return {
+    name: opts.name,
+    version: v.version,
+    contentHash: v.contentHash,
+    table: v.table,
+    createdAt: new Date().toISOString(),
+    rows: v.rows,
+    columns: v.columns,
+    roles: { ...(opts.roles ?? {}) },
+    source: `file:${v.shown}`,
+    format: v.format,
+    parent: null,
+    meta: {
+      bytes: v.size,
+      delimiter: v.plan.delimiter ?? null,
+      header: v.plan.header ?? null,
+      missingTokens: v.missing,
+      types: opts.types ?? {},
+      ...extra,
+    },
+  };
 }
 
 async function unchangedResult(
