@@ -10,8 +10,6 @@ export function homePaths(home: string) {
     datasets: path.join(home, 'datasets.duckdb'),
     meta: path.join(home, 'meta.sqlite'),
     artifacts: path.join(home, 'artifacts'),
-    /** Parquet-backed dataset versions, one directory each. */
-    data: path.join(home, 'data'),
   };
 }
 
